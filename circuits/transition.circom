@@ -63,7 +63,9 @@ template Transition(N, K, J) {
         // inJoin_i = past_prev_i - past_new_i is 1 exactly on [nPrev, nNew).
         addr[i] * (1 - prevPos.past[i] + newPos.past[i]) === 0;
     }
-    JoinChecks(N, J)(addr, nPrev, count);
+    signal blockOfN;
+    blockOfN <-- nPrev \ 16;   // a hint: JoinChecks constrains it to floor(nPrev / 16)
+    JoinChecks(N, J)(addr, nPrev, count, blockOfN);
 
     // Phase 4: the new words, linear in the old ones: w'_i = w_i + P_i(joins) + 2^160 v_i.
     signal wordsNew[N];

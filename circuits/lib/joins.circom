@@ -17,12 +17,11 @@ template JoinChecks(N, J) {
     signal input addr[N];   // per-slot address added this round (zero outside [nPrev, nPrev + d))
     signal input nPrev;     // used slots before the round (0 <= nPrev <= N, checked by the caller)
     signal input count;     // d = nNew - nPrev, checked by the caller to lie in [0, J]
+    signal input bp;        // hint from the caller: floor(nPrev / 16); any other value is refused here
 
     var NB = N \ 16;
 
-    // Phase 1: the block of nPrev. bp is a hint; off = nPrev - 16 bp in [0, 16) pins it down.
-    signal bp;
-    bp <-- nPrev \ 16;
+    // Phase 1: the block of nPrev: bp in [0, NB] and off = nPrev - 16 bp in [0, 16) pin it down.
     signal blockFlag[NB + 1] <== OneHot(NB + 1)(bp);
     signal off <== nPrev - 16 * bp;
     signal offFlag[16] <== OneHot(16)(off);   // off in [0, 16)

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from settlefl.circuits.spec import Circuit
 from settlefl.params import BuildParams
 
-MANIFEST_FORMAT = "settlefl.build.v1"
+MANIFEST_FORMAT: Final = "settlefl.build.v1"
 MANIFEST_FILE = "manifest.json"
 
 
@@ -38,6 +38,10 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+#: The artifacts every circuit of a build has.
+ArtifactKind = Literal["main", "r1cs", "wasm", "zkey", "vkey", "verifier"]
 
 
 class FileEntry(BaseModel):
@@ -78,7 +82,7 @@ class CircuitEntry(BaseModel):
     verifier_contract: str
     gamma_differs_from_delta: bool
     contributions: list[Contribution]
-    files: dict[Literal["main", "r1cs", "wasm", "zkey", "vkey", "verifier"], FileEntry]
+    files: dict[ArtifactKind, FileEntry]
 
 
 class Manifest(BaseModel):
@@ -112,6 +116,6 @@ class Manifest(BaseModel):
     def save(self, build_dir: Path) -> None:
         (Path(build_dir) / MANIFEST_FILE).write_text(self.model_dump_json(indent=2) + "\n")
 
-    def path(self, build_dir: Path, circuit: Circuit, kind: str) -> Path:
+    def path(self, build_dir: Path, circuit: Circuit, kind: ArtifactKind) -> Path:
         """Absolute path of one artifact of one circuit."""
-        return Path(build_dir) / self.circuits[circuit].files[kind].path  # type: ignore[index]
+        return Path(build_dir) / self.circuits[circuit].files[kind].path

@@ -1,0 +1,64 @@
+"""Re-seal raw circuit inputs with the Python reference hashes after a test tampers with them.
+
+An attacker controls every private input, so a meaningful cheat keeps all commitments consistent with
+the tampered values and breaks exactly one rule; these helpers recompute C (and x, y) from raw values,
+reducing into the field the way the circuit's arithmetic does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from settlefl.compression import evaluate
+from settlefl.crypto import FIELD_MODULUS
+from settlefl.params import UNITS_SHIFT
+from settlefl.state import commitment, words_hash
+
+P = FIELD_MODULUS
+
+
+def _c(domain: int, r: int, n: int, total: int, max_units: int, words: Sequence[int], salt: int) -> int:
+    reduced = [w % P for w in words]
+    return commitment(domain % P, r % P, n % P, total % P, max_units % P, words_hash(reduced), salt % P)
+
+
+def seal_transition(inputs: dict[str, Any], *, new_domain: int | None = None, new_max_units: int | None = None,
+                    new_round: int | None = None) -> dict[str, Any]:
+    """Recompute C_prev and C_new from the raw previous state, rows and joins (optionally sealing the
+    new state with another domain, maxUnits or round, to play those cheats)."""
+    s = dict(inputs)
+    r = s["r"]
+    s["C_prev"] = _c(s["domain"], r - 1, s["nPrev"], s["totalPrev"], s["maxUnits"], s["wordsPrev"], s["saltPrev"])
+    words_new = [w + a + UNITS_SHIFT * v for w, a, v in zip(s["wordsPrev"], s["addr"], s["v"], strict=True)]
+    total_new = s["totalPrev"] + sum(s["v"])
+    s["C_new"] = _c(
+        s["domain"] if new_domain is None else new_domain,
+        r if new_round is None else new_round,
+        s["nNew"], total_new,
+        s["maxUnits"] if new_max_units is None else new_max_units,
+        words_new, s["saltNew"],
+    )
+    return s
+
+
+def seal_opening(inputs: dict[str, Any], *, calldata: Sequence[int] | None = None) -> dict[str, Any]:
+    """Recompute C from the raw words, and y from ``calldata`` (default: the same words)."""
+    s = dict(inputs)
+    s["C"] = _c(s["domain"], s["r"], s["n"], s["total"], s["maxUnits"], s["words"], s["salt"])
+    s["y"] = evaluate([w % P for w in (s["words"] if calldata is None else calldata)], s["x"])
+    return s
+
+
+def seal_payout(inputs: dict[str, Any], full_words: list[int]) -> dict[str, Any]:
+    """Recompute C over ``full_words`` (the whole state), the block hashes, the batch slice and y."""
+    from settlefl.state import block_hashes
+
+    s = dict(inputs)
+    b = len(s["words"])
+    start = s["batch"] * b
+    s["words"] = (list(full_words[start : start + b]) + [0] * b)[:b]
+    s["blockHashes"] = block_hashes([w % P for w in full_words])
+    s["C"] = _c(s["domain"], s["r"], s["n"], s["total"], s["maxUnits"], full_words, s["salt"])
+    s["y"] = evaluate([w % P for w in s["words"]], s["x"])
+    return s

@@ -1,0 +1,82 @@
+"""Opening: the words open C and equal the calldata words bound by (x, y); nothing else does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from settlefl.circuits.spec import Circuit
+from settlefl.circuits.witness import opening_inputs
+from settlefl.compression import opening_challenge
+from settlefl.state import RewardState, pack_word
+from tests.circuits.conftest import AGGREGATOR, CHAIN_ID, CONTRACT, DOMAIN, JOB, Witness, assert_refused
+from tests.circuits.sealing import seal_opening
+
+AT = ("Opening", "opening.circom")
+
+
+def honest(state: RewardState) -> dict[str, Any]:
+    words = list(state.words[: state.n])
+    challenge = opening_challenge(
+        chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=AGGREGATOR, commitment=state.commitment,
+        domain=state.domain, round_number=state.round, n=state.n, total=state.total,
+        max_units=state.max_units, salt=state.salt, words=words,
+    )
+    return opening_inputs(state, challenge)
+
+
+@pytest.mark.parametrize("r", [0, 1, 3])
+def test_the_opening_of_an_honest_state_is_accepted(states, witness: Witness, tmp_path: Path, r: int) -> None:
+    assert witness.check(Circuit.OPENING, honest(states[r]), tmp_path) is None
+
+
+def test_changing_any_single_word_alone_breaks_the_opening(states, witness: Witness, tmp_path: Path) -> None:
+    # A full state (n = N) so that every position is a used slot; C and y stay those of the honest
+    # words, one word at a time changes: every one of the N positions must be bound by hW.
+    params = states[0].params
+    full = RewardState.genesis(params, DOMAIN, 10**12, [0x2000 + i for i in range(params.participants)])
+    base = honest(full)
+    cheats = []
+    for position in range(params.participants):
+        cheat = dict(base, words=list(base["words"]))
+        cheat["words"][position] += 1
+        cheats.append(cheat)
+    for position, error in enumerate(witness.check_many(Circuit.OPENING, cheats, tmp_path)):
+        assert error is not None, f"position {position} is not bound"
+        assert error.template == "Opening", error.raw
+
+
+def test_an_opening_whose_words_differ_from_the_calldata_words_is_refused(states, witness, tmp_path) -> None:
+    cheat = honest(states[1])
+    calldata = list(cheat["words"][: states[1].n])
+    calldata[2] = pack_word(0xBAD, 1)
+    cheat = seal_opening(cheat, calldata=calldata)
+    assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "y === evaluated;"))
+
+
+def test_an_opening_of_another_domain_is_refused(states, witness, tmp_path) -> None:
+    cheat = honest(states[1])
+    cheat["domain"] += 1
+    assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "C === opened;"))
+
+
+def test_an_opening_with_another_round_number_is_refused(states, witness, tmp_path) -> None:
+    cheat = honest(states[1])
+    cheat["r"] = 2
+    assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "C === opened;"))
+
+
+def test_a_non_zero_word_past_n_is_refused_even_when_sealed_into_c(states, witness, tmp_path) -> None:
+    cheat = honest(states[0])
+    cheat["words"][30] = 0x51B1  # a hidden participant
+    cheat = seal_opening(cheat, calldata=cheat["words"])
+    assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "ZeroPast",
+                   (*AT, "ZeroPast(N)(words, pos.past);"))
+
+
+@pytest.mark.parametrize("n", [33, 2**100])
+def test_an_n_beyond_the_build_is_refused(states, witness, tmp_path, n: int) -> None:
+    cheat = seal_opening(dict(honest(states[0]), n=n))
+    assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "OneHot")
