@@ -13,8 +13,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from settlefl import __version__
+from settlefl.circuits import build as builder
+from settlefl.circuits.manifest import Manifest
+from settlefl.circuits.ptau import DEVELOPMENT_WARNING, required_power
+from settlefl.circuits.spec import Circuit
+from settlefl.circuits.toolchain import CircuitsError
+from settlefl.params import BuildParams
 
 app = typer.Typer(
     name="settlefl",
@@ -69,6 +76,137 @@ def keygen(
     console.print(f"wrote {out}")
     console.print(f"public key: ({ax}, {ay})")
     console.print(f"pubHash (stored on chain): {eddsa.public_key_hash((ax, ay))}")
+
+
+circuits_app = typer.Typer(
+    help="Build, extend and verify the Groth16 setup of the circuits (DESIGN.md, \"Setup\").", no_args_is_help=True
+)
+app.add_typer(circuits_app, name="circuits")
+DEFAULT_BUILDS = Path.home() / ".cache" / "settlefl" / "builds"
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """One clear error line and exit status 1; a failing tool's output tail follows, dimmed."""
+    first, _, rest = str(exc).partition("\n")
+    err.print(f"[bold red]error:[/] {first}", highlight=False, soft_wrap=True)
+    if rest:
+        err.print(rest, style="dim", highlight=False, markup=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+def _circuits_table(manifest: Manifest) -> Table:
+    table = Table(title=f"build {manifest.build}")
+    for column in ("circuit", "constraints", "wires", "public", "ptau", "contribs"):
+        table.add_column(column, justify="left" if column == "circuit" else "right")
+    for entry in manifest.circuits.values():
+        table.add_row(
+            f"{entry.template}({', '.join(map(str, entry.args))})", f"{entry.constraints:,}", f"{entry.wires:,}",
+            str(len(entry.public_inputs)), f"2^{required_power(entry.constraints, len(entry.public_inputs))}",
+            str(len(entry.contributions)),
+        )
+    return table
+
+
+def _parse_only(only: str) -> list[Circuit]:
+    names = [c.strip() for c in only.split(",") if c.strip()]
+    unknown = [c for c in names if c not in {x.value for x in Circuit}]
+    if unknown or not names:
+        raise ValueError(f"--only {only!r}: choose among {', '.join(c.value for c in Circuit)}")
+    return [Circuit(c) for c in names]
+
+
+@circuits_app.command("build")
+def circuits_build(
+    participants: Annotated[int, typer.Option("--participants", "-n", help="N: state slots, a multiple of 16.")],
+    batch: Annotated[int, typer.Option("--batch", "-b", help="B: slots per payout batch, a multiple of 16.")],
+    row_bits: Annotated[int, typer.Option("--row-bits", help="K: a round adds below 2^K units per slot.")] = 32,
+    max_joins: Annotated[int, typer.Option("--max-joins", help="J: at most J joins per round (<= 16).")] = 16,
+    ptau: Annotated[
+        Path | None,
+        typer.Option(help="A prepared powers-of-tau file, e.g. a public ceremony's. Default: a development file."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="The build goes to OUT/<build name>/.")] = DEFAULT_BUILDS,
+    beacon: Annotated[
+        str | None, typer.Option(help="Hex of a public random value announced in advance (default: random).")
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option(help="Comma-separated circuits to build (opening,transition,receipt,payout).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Name recorded for this build's own phase-2 contribution.")] = (
+        "settlefl build"
+    ),
+) -> None:
+    """Compile the circuits for one parameter set and run a Groth16 setup with a contribution and a beacon."""
+    try:
+        params = BuildParams(participants, batch, row_bits, max_joins)
+        selected = _parse_only(only) if only else None
+        with console.status("starting") as status:
+
+            def step(message: str) -> None:
+                status.update(message)
+                console.log(message)
+
+            build_dir, manifest = builder.build(
+                params, out, ptau, beacon=beacon, only=selected, contributor=name, on_step=step
+            )
+    except (CircuitsError, ValueError, OSError) as exc:
+        raise _fail(exc) from exc
+    console.print(_circuits_table(manifest))
+    console.print(f"wrote {build_dir} (ptau: {manifest.ptau.origin}, power {manifest.ptau.power})")
+    if manifest.development:
+        power = max(required_power(e.constraints, len(e.public_inputs)) for e in manifest.circuits.values())
+        err.print(f"[bold yellow]warning:[/] {DEVELOPMENT_WARNING.format(power=power)}", highlight=False)
+
+
+@circuits_app.command("contribute")
+def circuits_contribute(
+    build_dir: Annotated[Path, typer.Argument(help="A build directory (holding manifest.json).")],
+    name: Annotated[str, typer.Option(help="Your name or key, recorded with the contribution.")],
+) -> None:
+    """Add your own phase-2 contribution to every circuit of a build (fresh OS entropy)."""
+    try:
+        with console.status("starting") as status:
+            manifest = builder.contribute(build_dir, name, on_step=status.update)
+    except (CircuitsError, ValueError, OSError) as exc:
+        raise _fail(exc) from exc
+    console.print(_circuits_table(manifest))
+    for circuit, entry in manifest.circuits.items():
+        console.print(f"{circuit.value}: contribution hash {entry.contributions[-1].hash}")
+    console.print("redeploy the verifiers (the verification keys changed) and publish the new manifest")
+
+
+@circuits_app.command("verify")
+def circuits_verify(
+    build_dir: Annotated[Path, typer.Argument(help="A build directory (holding manifest.json).")],
+    ptau: Annotated[Path, typer.Option(help="The powers-of-tau file of the ceremony the build claims.")],
+    recompile: Annotated[
+        bool, typer.Option(help="Recompile circuits/ and compare the r1cs and wasm (minutes for large N).")
+    ] = True,
+) -> None:
+    """Check a build: hashes, sources, zkeys against r1cs and ptau, contributions, fresh exports, gamma != delta."""
+    try:
+        with console.status("starting") as status:
+            manifest = builder.verify(build_dir, ptau, on_step=status.update, recompile=recompile)
+    except (CircuitsError, ValueError, OSError) as exc:
+        raise _fail(exc) from exc
+    console.print(_circuits_table(manifest))
+    console.print(f"[bold green]ok:[/] {build_dir} verifies against {ptau} ({manifest.ptau.origin} ptau)")
+    if manifest.development:
+        err.print("[bold yellow]warning:[/] a development setup: never use it for real money")
+
+
+@circuits_app.command("materialize")
+def circuits_materialize(
+    build_dir: Annotated[Path, typer.Argument(help="A build directory (holding manifest.json).")],
+) -> None:
+    """Compile a committed build's r1cs and wasm from circuits/ and check them against its manifest."""
+    try:
+        with console.status("checking") as status:
+            compiled = builder.materialize(build_dir, on_step=status.update)
+    except (CircuitsError, ValueError, OSError) as exc:
+        raise _fail(exc) from exc
+    done = ", ".join(c.value for c in compiled) or "nothing (all present)"
+    console.print(f"{build_dir}: compiled {done}; every r1cs and wasm matches the manifest")
 
 
 def main() -> None:

@@ -46,6 +46,14 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.setup-fingerprint 2>/dev/null
   changed=1
 fi
 
+# The committed test builds carry keys only; compile their r1cs and wasm from circuits/ (checked against
+# each manifest, so a build whose circuit sources changed is refused here). Fast when already present.
+for manifest in circuits/builds/*/manifest.json; do
+  [ -e "$manifest" ] || continue
+  "$VENV/bin/settlefl" circuits materialize "$(dirname "$manifest")" >/dev/null \
+    || { log "the committed build $(dirname "$manifest") does not match circuits/"; exit 1; }
+done
+
 if [ -n "$changed" ] || [ "$force_check" = "--check" ]; then
   log "checking the toolchain"
   node_modules/.bin/anvil --version | head -1 >&2
