@@ -340,11 +340,3 @@ def test_the_committed_build_matches_its_manifest_and_has_distinct_gamma_and_del
         assert len(entry.contributions) >= 2 and entry.contributions[-1].kind in ("beacon", "contribution")
         assert vkey["nPublic"] == len(entry.public_inputs) == len(SPECS[circuit].public_inputs)
     assert manifest.development, "the committed build uses a development ptau and must say so"
-
-
-def test_the_contract_copies_of_the_verifiers_equal_the_builds() -> None:
-    manifest = Manifest.load(COMMITTED)
-    for circuit, entry in manifest.circuits.items():
-        copy = ROOT / "contracts" / "src" / "verifiers" / f"{entry.verifier_contract}.sol"
-        assert copy.read_text() == manifest.path(COMMITTED, circuit, "verifier").read_text(), copy
-        assert f"contract {entry.verifier_contract} {{" in copy.read_text()

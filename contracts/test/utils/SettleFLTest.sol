@@ -7,10 +7,10 @@ pragma solidity 0.8.37;
 import {Test} from "forge-std/Test.sol";
 import {SettleFL} from "../../src/SettleFL.sol";
 import {ISettleFL, ISettleFLTypes} from "../../src/interfaces/ISettleFL.sol";
-import {OpeningVerifier_n32_b16_k32_j4} from "../../src/verifiers/OpeningVerifier_n32_b16_k32_j4.sol";
-import {TransitionVerifier_n32_b16_k32_j4} from "../../src/verifiers/TransitionVerifier_n32_b16_k32_j4.sol";
-import {ReceiptVerifier_n32_b16_k32_j4} from "../../src/verifiers/ReceiptVerifier_n32_b16_k32_j4.sol";
-import {PayoutVerifier_n32_b16_k32_j4} from "../../src/verifiers/PayoutVerifier_n32_b16_k32_j4.sol";
+import {OpeningVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/opening/OpeningVerifier.sol";
+import {TransitionVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/transition/TransitionVerifier.sol";
+import {ReceiptVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/receipt/ReceiptVerifier.sol";
+import {PayoutVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/payout/PayoutVerifier.sol";
 import {MockToken, FalseToken, NoReturnToken, LyingToken, GreedyToken, ReturnBombToken} from "../mocks/Tokens.sol";
 
 /// @notice The shared test bed: the committed test build's real verifiers, SettleFL at the fixed address
