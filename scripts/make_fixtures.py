@@ -29,13 +29,13 @@ from typing import Any
 
 from settlefl.circuits.prover import Groth16Proof, JobContext, Proved, Prover
 from settlefl.circuits.spec import Circuit
+from settlefl.circuits.witness import batch_words, raw_payout_inputs
 from settlefl.compression import payout_challenge
 from settlefl.crypto import eddsa
 from settlefl.state import (
     Join,
     RewardState,
     RoundUpdate,
-    block_hashes,
     commitment,
     job_domain,
     job_id,
@@ -123,21 +123,6 @@ def raw_json(raw: dict[str, Any]) -> dict[str, Any]:
             "salt": str(raw["salt"]), "words": [str(w) for w in raw["words"][: raw["n"]]]}
 
 
-def raw_payout_inputs(
-    raw: dict[str, Any], batch: int, prover: Prover, ctx: JobContext
-) -> tuple[dict[str, Any], list[int]]:
-    """Payout inputs for a raw (possibly invalid) state, exactly as the honest builder makes them."""
-    size = prover.params.batch
-    words = (raw["words"][batch * size : (batch + 1) * size] + [0] * size)[:size]
-    ch = payout_challenge(chain_id=ctx.chain_id, contract=ctx.contract, job_id=ctx.job_id, sender=addr(SUBMITTER),
-                          commitment=raw["commitment"], domain=raw["domain"], round_number=raw["round"], n=raw["n"],
-                          total=raw["total"], batch=batch, words=words)
-    inputs = {"C": raw["commitment"], "domain": raw["domain"], "r": raw["round"], "n": raw["n"],
-              "total": raw["total"], "batch": batch, "x": ch.x, "y": ch.y, "maxUnits": raw["maxUnits"],
-              "salt": raw["salt"], "words": words, "blockHashes": block_hashes(raw["words"])}
-    return inputs, words
-
-
 def build_fingerprint(prover: Prover) -> dict[str, dict[str, str]]:
     """The sha256 of each circuit's zkey and Solidity verifier, from the build's manifest (the Foundry
     suite compares them with circuits/builds/<build>/manifest.json to flag stale fixtures)."""
@@ -193,7 +178,17 @@ def generate(build: Path) -> dict[str, Any]:
     states_extra = {"bad4": bad4}
     payouts["bad4"] = []
     for batch in range(-(-bad4["n"] // prover.params.batch)):
-        inputs, words = raw_payout_inputs(bad4, batch, prover, ctx)
+        words = batch_words(bad4["words"], batch, prover.params.batch)
+        challenge = payout_challenge(
+            chain_id=ctx.chain_id, contract=ctx.contract, job_id=ctx.job_id, sender=addr(SUBMITTER),
+            commitment=bad4["commitment"], domain=bad4["domain"], round_number=bad4["round"], n=bad4["n"],
+            total=bad4["total"], batch=batch, words=words,
+        )
+        inputs = raw_payout_inputs(
+            commitment=bad4["commitment"], domain=bad4["domain"], round_number=bad4["round"], n=bad4["n"],
+            total=bad4["total"], max_units=bad4["maxUnits"], salt=bad4["salt"], words=bad4["words"], batch=batch,
+            batch_size=prover.params.batch, challenge=challenge,
+        )
         proved = prover.prove(Circuit.PAYOUT, inputs, words=words)
         payouts["bad4"].append({"words": [str(w) for w in proved.words], "proof": p(proved)})
 

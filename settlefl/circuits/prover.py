@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -32,8 +30,8 @@ from typing import Any, Literal
 
 from settlefl.circuits.manifest import ArtifactKind, Manifest
 from settlefl.circuits.spec import SPECS, Circuit
+from settlefl.circuits.toolchain import CircuitsError, Toolchain
 from settlefl.circuits.witness import (
-    REPO_ROOT,
     Inputs,
     WitnessCalculator,
     WitnessJob,
@@ -130,7 +128,8 @@ class Prover:
         self.manifest = Manifest.load(self.build_dir)
         self.params = self.manifest.params
         self.backend = backend
-        self._witness = WitnessCalculator()
+        self._toolchain = Toolchain()
+        self._witness = WitnessCalculator(self._toolchain)
         self._keys: dict[Circuit, Any] = {}
         self._verifiers: dict[Circuit, Any] = {}
 
@@ -217,18 +216,11 @@ class Prover:
                 raise
             except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
                 raise ProofError(f"groth16py failed on the {circuit.value} circuit: {exc}") from exc
-        node = shutil.which("node")
-        if node is None:
-            raise ProofError("node is not installed; run scripts/setup.sh")
         proof_json, public_json = tmp / "proof.json", tmp / "public.json"
-        cli = REPO_ROOT / "node_modules" / "snarkjs" / "build" / "cli.cjs"
-        proc = subprocess.run(
-            [node, str(cli), "groth16", "prove", str(self._path(circuit, "zkey")), str(wtns),
-             str(proof_json), str(public_json)],
-            capture_output=True, text=True, check=False,
-        )
-        if proc.returncode:
-            raise ProofError(f"snarkjs groth16 prove failed: {(proc.stderr or proc.stdout).strip()[-2000:]}")
+        try:
+            self._toolchain.snarkjs(["groth16", "prove", self._path(circuit, "zkey"), wtns, proof_json, public_json])
+        except CircuitsError as exc:
+            raise ProofError(str(exc)) from exc
         return Groth16Proof.from_snarkjs(json.loads(proof_json.read_text()))
 
     def _path(self, circuit: Circuit, kind: ArtifactKind) -> Path:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from settlefl.circuits.toolchain import Toolchain
 from settlefl.compression import Challenge
 from settlefl.crypto import eddsa
 from settlefl.crypto.babyjubjub import Point
@@ -29,7 +29,6 @@ from settlefl.state.commitment import block_hashes
 from settlefl.state.reward_state import RewardState
 from settlefl.state.words import address_to_int
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WITNESS_JS = Path(__file__).resolve().parent / "js" / "witness.cjs"
 
 Inputs = dict[str, Any]
@@ -136,6 +135,13 @@ def receipt_inputs(
     }
 
 
+def batch_words(words: Sequence[int], batch: int, size: int) -> list[int]:
+    """Slots ``batch * size`` .. ``batch * size + size - 1`` of a full words vector, zero-padded past its
+    end (the last batch of a build may reach past N)."""
+    chunk = list(words[batch * size : (batch + 1) * size])
+    return chunk + [0] * (size - len(chunk))
+
+
 def payout_words(state: RewardState, batch: int) -> list[int]:
     """The B calldata words of a batch (zeros past n and past N included); refuses an empty batch."""
     params = state.params
@@ -144,16 +150,29 @@ def payout_words(state: RewardState, batch: int) -> list[int]:
     start = batch * params.batch
     if start >= state.n:
         raise PayoutError(f"batch {batch} starts at slot {start}, past the {state.n} used slots: it is empty")
-    words = list(state.words[start : start + params.batch])
-    return words + [0] * (params.batch - len(words))
+    return batch_words(state.words, batch, params.batch)
 
 
 def payout_inputs(state: RewardState, batch: int, challenge: Challenge) -> Inputs:
     """Payout: the batch's words, every block hash, and the header of ``state``."""
+    payout_words(state, batch)  # refuses a batch that does not exist or is empty, by name
+    return raw_payout_inputs(
+        commitment=state.commitment, domain=state.domain, round_number=state.round, n=state.n,
+        total=state.total, max_units=state.max_units, salt=state.salt, words=state.words, batch=batch,
+        batch_size=state.params.batch, challenge=challenge,
+    )
+
+
+def raw_payout_inputs(
+    *, commitment: int, domain: int, round_number: int, n: int, total: int, max_units: int, salt: int,
+    words: Sequence[int], batch: int, batch_size: int, challenge: Challenge,
+) -> Inputs:
+    """Payout inputs from raw header values and all N words, with no rule checked: for states no valid
+    round reaches (an aggregator's unchallenged cheat), which tests and fixtures must still prove."""
     return {
-        "C": state.commitment, "domain": state.domain, "r": state.round, "n": state.n, "total": state.total,
-        "batch": batch, "x": challenge.x, "y": challenge.y, "maxUnits": state.max_units, "salt": state.salt,
-        "words": payout_words(state, batch), "blockHashes": block_hashes(state.words),
+        "C": commitment, "domain": domain, "r": round_number, "n": n, "total": total, "batch": batch,
+        "x": challenge.x, "y": challenge.y, "maxUnits": max_units, "salt": salt,
+        "words": batch_words(words, batch, batch_size), "blockHashes": block_hashes(words),
     }
 
 
@@ -176,14 +195,14 @@ class WitnessJob:
 class WitnessCalculator:
     """Runs circom wasm witness generators through snarkjs, many per node process."""
 
-    def __init__(self, node_modules: Path = REPO_ROOT / "node_modules") -> None:
-        node = shutil.which("node")
-        if node is None:
-            raise FileNotFoundError("node is not installed; run scripts/setup.sh")
-        if not (node_modules / "circom_runtime").exists():
-            raise FileNotFoundError(f"snarkjs (circom_runtime) is missing from {node_modules}; run scripts/setup.sh")
-        self._node = node
-        self._env = {**os.environ, "NODE_PATH": str(node_modules)}
+    def __init__(self, toolchain: Toolchain | None = None) -> None:
+        tc = toolchain or Toolchain()
+        if not (tc.node_modules / "circom_runtime").exists():
+            raise FileNotFoundError(
+                f"snarkjs (circom_runtime) is missing from {tc.node_modules}; run scripts/setup.sh"
+            )
+        self._node = tc.node
+        self._env = {**os.environ, "NODE_PATH": str(tc.node_modules)}
 
     def run(self, jobs: Sequence[WitnessJob]) -> list[WitnessRuleError | None]:
         """Compute every job's witness file; return None per success, the refusal per failure."""

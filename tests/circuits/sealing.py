@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from settlefl.circuits.witness import batch_words
 from settlefl.compression import evaluate
 from settlefl.crypto import FIELD_MODULUS
 from settlefl.params import UNITS_SHIFT
-from settlefl.state import commitment, words_hash
+from settlefl.state import block_hashes, commitment, words_hash
 
 P = FIELD_MODULUS
 
@@ -52,12 +53,8 @@ def seal_opening(inputs: dict[str, Any], *, calldata: Sequence[int] | None = Non
 
 def seal_payout(inputs: dict[str, Any], full_words: list[int]) -> dict[str, Any]:
     """Recompute C over ``full_words`` (the whole state), the block hashes, the batch slice and y."""
-    from settlefl.state import block_hashes
-
     s = dict(inputs)
-    b = len(s["words"])
-    start = s["batch"] * b
-    s["words"] = (list(full_words[start : start + b]) + [0] * b)[:b]
+    s["words"] = batch_words(full_words, s["batch"], len(s["words"]))
     s["blockHashes"] = block_hashes([w % P for w in full_words])
     s["C"] = _c(s["domain"], s["r"], s["n"], s["total"], s["maxUnits"], full_words, s["salt"])
     s["y"] = evaluate([w % P for w in s["words"]], s["x"])

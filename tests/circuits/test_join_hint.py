@@ -3,12 +3,14 @@ a prover who sets it to any other value, which the honest generator never does, 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from settlefl.circuits.witness import REPO_ROOT, WitnessCalculator, WitnessJob
+from settlefl.circuits.build import compile_circuit
+from settlefl.circuits.spec import CIRCUITS_DIR
+from settlefl.circuits.toolchain import Toolchain
+from settlefl.circuits.witness import WitnessCalculator, WitnessJob
 from settlefl.crypto import FIELD_MODULUS
 
 HARNESS = Path(__file__).resolve().parent / "harness" / "join_checks.circom"  # JoinChecks(32, 4)
@@ -17,12 +19,8 @@ HARNESS = Path(__file__).resolve().parent / "harness" / "join_checks.circom"  # 
 @pytest.fixture(scope="module")
 def wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("harness")
-    subprocess.run(
-        [str(REPO_ROOT / "node_modules" / ".bin" / "circom2"), str(HARNESS.relative_to(REPO_ROOT)), "--wasm", "--O2",
-         "-l", "circuits", "-l", "node_modules", "-o", str(out)],
-        cwd=REPO_ROOT, check=True, capture_output=True,
-    )
-    return out / "join_checks_js" / "join_checks.wasm"
+    _, compiled = compile_circuit(HARNESS, out, "join_checks", Toolchain(), [CIRCUITS_DIR])
+    return compiled
 
 
 def inputs(n_prev: int, joins: list[int], bp: int) -> dict[str, object]:
