@@ -58,6 +58,8 @@ PROVER = 0x9E0F  # proves equivocation
 PARTICIPANTS = [0x1000 + i for i in range(18)]
 JOINS_1 = [0x1012, 0x1013]
 JOINS_3 = [0x1014, 0x1015]
+#: The standard job's last round (rounds 16..32 make the longest history: see build_states).
+LAST_ROUND = 34
 
 MAX_UNITS = 2_000_000
 JOB_SECRET = 0x5E771E5EC2E7
@@ -85,6 +87,11 @@ def state_json(state: RewardState) -> dict[str, Any]:
 
 
 def build_states(prover: Prover, domain: int) -> dict[str, RewardState]:
+    """The standard job's rounds 0..34 and the commitments an aggregator might sign besides the chain's.
+
+    Rounds 5..34 exist so that the Foundry suite can play every dispute path with the longest history a
+    call may carry (rounds 16..32: 17 links, ending at the checkpoint of round 32).
+    """
     params = prover.params
 
     def salt(r: int) -> int:
@@ -99,12 +106,18 @@ def build_states(prover: Prover, domain: int) -> dict[str, RewardState]:
     r3 = r2.apply_round(
         RoundUpdate(rows=[(3, 1), (4, 2**20)], joins=[Join(JOINS_3[0], 100), Join(JOINS_3[1], 200)]), salt(3)
     )
+    rounds = [r0, r1, r2, r3]
+    for r in range(4, LAST_ROUND + 1):
+        prev = rounds[-1]
+        rows = [((r * 7) % prev.n, 9 + r), ((r * 7 + 1) % prev.n, r)]
+        rounds.append(prev.apply_round(RoundUpdate(rows=rows), salt(r)))
+    states = {f"r{r}": state for r, state in enumerate(rounds)}
     # Commitments the aggregator might sign besides the chain's (equivocation and its traps).
-    alt0 = RewardState.genesis(params, domain, MAX_UNITS, PARTICIPANTS[:17])
-    alt2 = r1.apply_round(RoundUpdate(rows=[(0, 999_000)]), salt(2))
-    alt3 = r2.apply_round(RoundUpdate(rows=[(1, 5)]), salt(3))
-    r4 = r3.apply_round(RoundUpdate(rows=[(2, 9)]), salt(4))
-    return {"r0": r0, "r1": r1, "r2": r2, "r3": r3, "alt0": alt0, "alt2": alt2, "alt3": alt3, "r4": r4}
+    states["alt0"] = RewardState.genesis(params, domain, MAX_UNITS, PARTICIPANTS[:17])
+    states["alt2"] = r1.apply_round(RoundUpdate(rows=[(0, 999_000)]), salt(2))
+    states["alt3"] = r2.apply_round(RoundUpdate(rows=[(1, 5)]), salt(3))
+    states["alt17"] = rounds[16].apply_round(RoundUpdate(rows=[(5, 4242)]), salt(17))
+    return states
 
 
 def invalid_state(base: RewardState, prover: Prover, salt: int) -> dict[str, Any]:
@@ -155,16 +168,19 @@ def generate(build: Path) -> dict[str, Any]:
         "transition2Agg": p(prover.prove_transition(s["r1"], s["r2"], addr(AGG))),
         "transition3Agg": p(prover.prove_transition(s["r2"], s["r3"], addr(AGG))),
         "transition2Participant": p(prover.prove_transition(s["r1"], s["r2"], addr(PARTICIPANT))),
+        "transition17Participant": p(prover.prove_transition(s["r16"], s["r17"], addr(PARTICIPANT))),
         "opening2Participant": p(prover.prove_opening(s["r2"], ctx, addr(PARTICIPANT))),
         "opening3Participant": p(prover.prove_opening(s["r3"], ctx, addr(PARTICIPANT))),
+        "opening17Participant": p(prover.prove_opening(s["r17"], ctx, addr(PARTICIPANT))),
         "receiptAlt2": receipt(s["alt2"], PROVER),
         "receiptAlt3": receipt(s["alt3"], PROVER),
         "receiptAlt0": receipt(s["alt0"], PROVER),
+        "receiptAlt17": receipt(s["alt17"], PROVER),
         "receiptR4": receipt(s["r4"], PROVER),
         "receiptHonest2": receipt(s["r2"], PROVER),
     }
     payouts: dict[str, list[dict[str, Any]]] = {}
-    for name in ("r0", "r1", "r2", "r3"):
+    for name in ("r0", "r1", "r2", "r3", "r16", "r34"):
         state = s[name]
         batches = -(-state.n // prover.params.batch)
         payouts[name] = []

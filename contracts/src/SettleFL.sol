@@ -5,13 +5,14 @@ import {ISettleFL} from "./interfaces/ISettleFL.sol";
 import {SettleFLBase} from "./SettleFLBase.sol";
 import {SettleFLExtension} from "./SettleFLExtension.sol";
 import {Compression} from "./libraries/Compression.sol";
+import {Transfers} from "./libraries/Transfers.sol";
 
 /// @title SettleFL settlement contract
 /// @notice Holds many federated-learning reward jobs. Verifiers (per circuit build), the ERC-20 allowlist
-///         and the deployment-wide minimums are fixed in the constructor; there are no admin keys and no
-///         upgrades. See `ISettleFL` for the API and DESIGN.md for the protocol.
-/// @dev The hot paths (commits, finalize, payouts) and the views run here. Creation, disputes, opening
-///      payouts and withdrawals run in `SettleFLExtension`, deployed by this constructor and reached by
+///         and the deployment-wide bounds are fixed in the constructor; there are no admin keys and no
+///         upgrades. See `ISettleFL` for the API and docs/protocol.md for the protocol.
+/// @dev The hot paths (commits, finalize, opening payouts, payouts) and the views run here. Creation,
+///      disputes and withdrawals run in `SettleFLExtension`, deployed by this constructor and reached by
 ///      `delegatecall` under this contract's reentrancy lock (one contract would exceed EIP-170).
 // Deadlines are timestamps by design (windows are hours long; a validator moves a block's time by
 // seconds at most), so comparisons with block.timestamp are intended throughout.
@@ -20,12 +21,13 @@ contract SettleFL is SettleFLBase, ISettleFL {
     /// @notice The extension this contract delegates its cold functions to (fixed at construction).
     address public immutable extension;
 
-    /// @notice Fix the verifier set of every build, the ERC-20 allowlist and the deployment minimums.
+    /// @notice Fix the verifier set of every build, the ERC-20 allowlist and the deployment bounds.
     /// @param builds 1 to 4 builds; build `i` is job `terms.build = i`. Each `batchSize` must fit the
-    ///        2^24 gas cap with every ETH payee failing: `B * (10k + 36k) + 1M <= 2^24`, `B <= 256`.
+    ///        2^24 gas cap with every ETH payee failing: `B * (10k + 36k) + 1M <= 2^24`, `B <= 256`;
+    ///        `N < 2^16` and `ceil(N / B) <= 64`.
     /// @param tokens The allowlisted escrow tokens with their fixed valuation for the minimum bond. Never
     ///        list rebasing tokens or tokens with transfer hooks.
-    /// @param mins The deployment-wide minimums.
+    /// @param mins The deployment-wide bounds.
     constructor(BuildConfig[] memory builds, TokenConfig[] memory tokens, Minimums memory mins)
         SettleFLBase(builds, mins)
     {
@@ -54,50 +56,54 @@ contract SettleFL is SettleFLBase, ISettleFL {
     }
 
     /// @inheritdoc ISettleFL
-    function challenge(bytes32, uint256, RoundRef calldata) external payable nonReentrant {
+    function challenge(bytes32, JobConfig calldata, uint256, History calldata) external payable nonReentrant {
         _delegate();
     }
 
     /// @inheritdoc ISettleFL
-    function respond(bytes32, uint256, RoundRef calldata, RoundRef calldata, Proof calldata) external nonReentrant {
+    function respond(bytes32, JobConfig calldata, uint256, History calldata, Proof calldata) external nonReentrant {
         _delegate();
     }
 
     /// @inheritdoc ISettleFL
-    function resolve(bytes32, uint256) external nonReentrant {
+    function resolve(bytes32, JobConfig calldata, uint256, History calldata) external nonReentrant {
         _delegate();
     }
 
     /// @inheritdoc ISettleFL
-    function reclaim(bytes32, uint256) external nonReentrant {
+    function reclaim(bytes32, JobConfig calldata, uint256) external nonReentrant {
         _delegate();
     }
 
     /// @inheritdoc ISettleFL
-    function requestOpening(bytes32, uint256, RoundRef calldata) external payable nonReentrant {
+    function requestOpening(bytes32, JobConfig calldata, uint256, History calldata) external payable nonReentrant {
         _delegate();
     }
 
     /// @inheritdoc ISettleFL
-    function answerOpening(bytes32, uint256, RoundRef calldata, uint256, uint256, uint256[] calldata, Proof calldata)
+    function answerOpening(
+        bytes32,
+        JobConfig calldata,
+        uint256,
+        History calldata,
+        uint256,
+        uint256,
+        uint256[] calldata,
+        Proof calldata
+    ) external nonReentrant {
+        _delegate();
+    }
+
+    /// @inheritdoc ISettleFL
+    function resolveRequest(bytes32, JobConfig calldata, uint256, History calldata) external nonReentrant {
+        _delegate();
+    }
+
+    /// @inheritdoc ISettleFL
+    function proveEquivocation(bytes32, JobConfig calldata, uint256, History calldata, uint256, Proof calldata)
         external
         nonReentrant
     {
-        _delegate();
-    }
-
-    /// @inheritdoc ISettleFL
-    function resolveRequest(bytes32, uint256) external nonReentrant {
-        _delegate();
-    }
-
-    /// @inheritdoc ISettleFL
-    function proveEquivocation(bytes32, uint256, RoundRef calldata, uint256, Proof calldata) external nonReentrant {
-        _delegate();
-    }
-
-    /// @inheritdoc ISettleFL
-    function openPayouts(bytes32, RoundRef calldata) external nonReentrant {
         _delegate();
     }
 
@@ -120,62 +126,101 @@ contract SettleFL is SettleFLBase, ISettleFL {
     // ================================================================================== commits
 
     /// @inheritdoc ISettleFL
-    function commit(bytes32 jobId, uint256 commitment) external nonReentrant {
-        Job storage job = _jobs[jobId];
-        uint256 head = _head(job);
-        uint256 r = _nextRound(head, commitment);
-        if (head >> HEAD_CONFIG_SHIFT & CP_FLAG != 0) revert WrongVariant();
-        _rounds[jobId][r] = _roundHash(commitment, block.timestamp);
-        _setTip(job, head, r, block.timestamp);
+    /// @dev One warm-after-read slot (the head) and, every 16th round, one checkpoint slot. No external
+    ///      call, so it only refuses to run inside a locked call instead of taking the lock.
+    function commit(uint256 nonce, uint256 commitment) external notEntered {
+        bytes32 jobId = _jobId(msg.sender, nonce);
+        uint256 head = _heads[jobId];
+        if (head & CP_BIT != 0) revert WrongVariant();
+        uint256 r = _nextRound(jobId, head, commitment);
+        _advance(jobId, head, r, commitment);
         emit RoundCommitted(jobId, r, commitment);
     }
 
     /// @inheritdoc ISettleFL
-    function commitWithProof(bytes32 jobId, uint256 prevCommitment, uint256 commitment, Proof calldata proof)
+    function commitWithProof(uint256 nonce, History calldata tip, uint256 commitment, Proof calldata proof)
         external
         nonReentrant
     {
-        Job storage job = _jobs[jobId];
-        uint256 head = _head(job);
-        uint256 r = _nextRound(head, commitment);
-        uint256 config = head >> HEAD_CONFIG_SHIFT;
-        mapping(uint256 => bytes32) storage rounds = _rounds[jobId];
-        // While commits are open the tip is the last committed round, so its time is `lastCommit`.
-        uint256 prevTime = (head >> HEAD_LAST_COMMIT_SHIFT) & type(uint32).max;
-        if (rounds[r - 1] != _roundHash(prevCommitment, prevTime)) revert RoundMismatch(r - 1);
-        _requireTransition(config & BUILD_MASK, proof, [prevCommitment, commitment, r, uint256(uint160(msg.sender))]);
-        rounds[r] = _roundHash(commitment, block.timestamp);
-        _setTip(job, head, r, block.timestamp);
-        if (config & CP_FLAG == 0) _challenges[jobId][r].status = ChallengeStatus.Proven;
+        bytes32 jobId = _jobId(msg.sender, nonce);
+        uint256 head = _heads[jobId];
+        uint256 r = _nextRound(jobId, head, commitment);
+        uint256 prev = _tipLink(jobId, head, tip).commitment;
+        _requireTransition(_buildOf(head), proof, [prev, commitment, _rs(r)]);
+        _advance(jobId, head, r, commitment);
+        if (head & CP_BIT == 0) _challenges[jobId][r].status = ChallengeStatus.Proven;
         emit RoundCommittedWithProof(jobId, r, commitment);
     }
 
-    /// @dev Checks the caller, the deadline and the commitment against slot 0; returns the new round.
-    function _nextRound(uint256 head, uint256 commitment) private view returns (uint256 r) {
-        // the low 160 bits of slot 0 are the aggregator
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (msg.sender != address(uint160(head))) revert NotAggregator();
-        if (block.timestamp > (head >> HEAD_DEADLINE_SHIFT) & type(uint32).max) revert CommitsClosed();
+    /// @dev Checks the deadline (0 once closed, and for a job this sender never created) and the
+    ///      commitment; returns the new round.
+    function _nextRound(bytes32 jobId, uint256 head, uint256 commitment) private view returns (uint256 r) {
+        if (block.timestamp > head & DEADLINE_MASK) revert CommitsClosed(jobId);
         if (commitment >= Compression.P) revert NotAFieldElement(commitment);
-        r = ((head >> HEAD_TIP_SHIFT) & type(uint24).max) + 1;
-        if (r > type(uint24).max) revert RoundLimit();
+        r = _tipOf(head) + 1;
+        if (r > MAX_ROUND) revert RoundLimit();
     }
 
+    /// @dev Folds round `r` into the head; stores a checkpoint every `CHECKPOINT_INTERVAL` rounds.
+    function _advance(bytes32 jobId, uint256 head, uint256 r, uint256 commitment) private {
+        uint256 h = _linkHash(head >> HASH_SHIFT, r, commitment, block.timestamp);
+        _heads[jobId] = (h << HASH_SHIFT) | (r << TIP_SHIFT) | (head & KEEP_ON_COMMIT);
+        if (r % CHECKPOINT_INTERVAL == 0) _checkpoints[jobId][r / CHECKPOINT_INTERVAL] = h;
+    }
+
+    // ========================================================================= finalize and open
+
     /// @inheritdoc ISettleFL
-    function finalize(bytes32 jobId) external nonReentrant {
-        Job storage job = _jobs[jobId];
-        Phase phase = job.phase;
-        if (phase == Phase.None) revert UnknownJob();
-        if (phase != Phase.Active) revert AlreadyFinalized();
-        if (msg.sender != job.aggregator) {
-            uint256 inactiveAfter = uint256(job.lastCommit) + job.inactivityTimeout;
-            uint256 deadline = job.hardDeadline;
+    function finalize(bytes32 jobId, JobConfig calldata cfg, History calldata tip) external nonReentrant {
+        _checkConfig(jobId, cfg);
+        uint256 head = _heads[jobId];
+        if (head & DEADLINE_MASK == 0) revert AlreadyFinalized();
+        Link calldata tipLink = _tipLink(jobId, head, tip);
+        bool byAggregator = msg.sender == cfg.aggregator;
+        if (!byAggregator) {
+            uint256 inactiveAfter = tipLink.time + cfg.terms.inactivityTimeout;
+            uint256 deadline = cfg.terms.hardDeadline;
             if (block.timestamp <= inactiveAfter && block.timestamp <= deadline) {
                 revert FinalizeNotAllowed(inactiveAfter < deadline ? inactiveAfter : deadline);
             }
         }
-        _close(job);
-        emit JobFinalized(jobId, msg.sender);
+        Status storage st = _status[jobId];
+        _close(jobId, st, head, cfg.terms.challengeWindow, !byAggregator);
+        if (
+            byAggregator && st.openChallenges == 0 && st.openRequests == 0
+                && block.timestamp > _windowsEnd(st, tipLink.time, cfg.terms.challengeWindow)
+        ) _openPayouts(jobId, cfg, st, _tipOf(head), tipLink.commitment);
+    }
+
+    /// @inheritdoc ISettleFL
+    function openPayouts(bytes32 jobId, JobConfig calldata cfg, History calldata tip) external nonReentrant {
+        _checkConfig(jobId, cfg);
+        Status storage st = _status[jobId];
+        Phase phase = st.phase;
+        if (phase == Phase.None) revert NotFinalized();
+        if (phase != Phase.Finalized) revert PayoutsAlreadyOpen();
+        uint256 head = _heads[jobId];
+        Link calldata tipLink = _tipLink(jobId, head, tip);
+        if (st.openChallenges != 0 || st.openRequests != 0) revert DisputesPending(st.openChallenges, st.openRequests);
+        uint256 notBefore = _windowsEnd(st, tipLink.time, cfg.terms.challengeWindow);
+        if (block.timestamp <= notBefore) revert TooEarly(notBefore);
+        _openPayouts(jobId, cfg, st, _tipOf(head), tipLink.commitment);
+    }
+
+    /// @dev Fixes the outcome and pays `rho` of the bond to the reward recipient on a fault.
+    function _openPayouts(bytes32 jobId, JobConfig calldata cfg, Status storage st, uint256 tip, uint256 commitment)
+        private
+    {
+        st.phase = Phase.PayoutsOpen;
+        bool faulted = st.faulted;
+        address recipient;
+        uint256 reward;
+        if (faulted) {
+            recipient = _rewardRecipient(jobId, tip);
+            reward = cfg.terms.bond * RHO_BPS / BPS;
+        }
+        emit PayoutsOpened(jobId, tip, commitment, faulted, recipient, reward);
+        if (reward != 0) _pushMoney(jobId, cfg, LedgerKind.Bond, address(0), recipient, reward, false);
     }
 
     // ================================================================================== payouts
@@ -183,85 +228,87 @@ contract SettleFL is SettleFLBase, ISettleFL {
     /// @inheritdoc ISettleFL
     function payout(
         bytes32 jobId,
-        uint256 batch,
-        uint256 n,
-        uint256 total,
-        uint256[] calldata words,
+        JobConfig calldata cfg,
+        History calldata tip,
+        PayoutBatch calldata batch,
         Proof calldata proof
     ) external nonReentrant {
-        Job storage job = _jobs[jobId];
-        uint256 batches = _checkBatch(jobId, job, batch, n, total, words.length);
-        _checkPayoutProof(jobId, job, batch, n, total, words, proof);
-
-        // Effects: the batch is paid before any transfer.
-        // forge-lint: disable-next-line(incorrect-shift)
-        _paidBatches[jobId][batch >> 8] |= 1 << (batch & 255);
-        if (job.n == 0) {
-            // _checkBatch bounds them: n <= N < 2^32, total <= maxUnits < 2^93, batches <= ceil(N/B) < 2^16
-            // forge-lint: disable-next-line(unsafe-typecast)
-            job.n = uint32(n);
-            // forge-lint: disable-next-line(unsafe-typecast)
-            job.total = uint96(total);
-            // forge-lint: disable-next-line(unsafe-typecast)
-            job.batches = uint16(batches);
+        _checkConfig(jobId, cfg);
+        uint256 head = _heads[jobId];
+        bool complete;
+        bool faulted;
+        {
+            Status storage st = _status[jobId];
+            if (st.phase != Phase.PayoutsOpen) revert PayoutsNotOpen();
+            uint256 batches = _checkBatch(st, _buildOf(head), cfg, batch);
+            _checkPayoutProof(jobId, head, _tipLink(jobId, head, tip).commitment, batch, proof);
+            (complete, faulted) = _markPaid(st, batch.index, batches, batch.total);
         }
-        uint256 paidCount = uint256(job.batchesPaid) + 1;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        job.batchesPaid = uint16(paidCount);
-
-        (uint256 escrowOut, uint256 bondOut) = total == 0 ? (0, 0) : _payBatch(jobId, job, total, words);
-        emit BatchPaid(jobId, batch, msg.sender, escrowOut, bondOut);
-        // Nothing is owed when total = 0, so the first batch completes the job.
-        if (total == 0 || paidCount == batches) _complete(jobId, job);
+        uint256 total = batch.total;
+        (uint256 escrowOut, uint256 bondOut) =
+            total == 0 ? (0, 0) : _payBatch(jobId, cfg, faulted, total, batch.words);
+        emit BatchPaid(jobId, batch.index, msg.sender, escrowOut, bondOut);
+        if (complete) _complete(jobId, cfg, faulted, _tipOf(head), total);
     }
 
-    /// @dev Phase, length, settlement (n, total fixed by the first batch), non-empty, not yet paid.
-    function _checkBatch(bytes32 jobId, Job storage job, uint256 batch, uint256 n, uint256 total, uint256 length)
+    /// @dev Effects first: the batch is paid, and the job completed by its last batch (or by any batch when
+    ///      `total = 0`: nobody is owed anything), before any transfer.
+    function _markPaid(Status storage st, uint256 batch, uint256 batches, uint256 total)
+        private
+        returns (bool complete, bool faulted)
+    {
+        // batch < batches <= 64 (constructor), so the shifts fit.
+        // forge-lint: disable-next-line(incorrect-shift)
+        uint256 paid = uint256(st.paidBatches) | (1 << batch);
+        // forge-lint: disable-next-line(incorrect-shift)
+        complete = total == 0 || paid == (1 << batches) - 1;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        st.paidBatches = uint64(paid);
+        if (complete) st.phase = Phase.Completed;
+        faulted = st.faulted;
+    }
+
+    /// @dev Length, settlement bounds, non-empty, not yet paid. `n` and `total` need no storage: every
+    ///      batch's proof opens the same `C_tip`, which binds them.
+    function _checkBatch(Status storage st, uint256 build, JobConfig calldata cfg, PayoutBatch calldata batch)
         private
         view
         returns (uint256 batches)
     {
-        if (job.phase != Phase.PayoutsOpen) revert PayoutsNotOpen();
-        uint256 build = job.config & BUILD_MASK;
-        uint256 batchSize = _batchSize(build);
-        if (length != batchSize) revert WrongBatchLength(batchSize, length);
-        uint256 settledN = job.n;
-        if (settledN == 0) {
-            if (n == 0 || n > _participants(build) || total > job.maxUnits) revert BadSettlement();
-        } else if (n != settledN || total != job.total) {
-            revert SettlementMismatch();
-        }
-        batches = (n + batchSize - 1) / batchSize;
-        if (batch >= batches) revert EmptyBatch(batch);
-        // forge-lint: disable-next-line(incorrect-shift)
-        if (_paidBatches[jobId][batch >> 8] & (1 << (batch & 255)) != 0) revert BatchAlreadyPaid(batch);
+        uint256 size = _batchSize(build);
+        if (batch.words.length != size) revert WrongBatchLength(size, batch.words.length);
+        uint256 n = batch.n;
+        if (n == 0 || n > _participants(build) || batch.total > cfg.terms.maxUnits) revert BadSettlement();
+        batches = (n + size - 1) / size;
+        uint256 index = batch.index;
+        if (index >= batches) revert EmptyBatch(index);
+        if ((st.paidBatches >> index) & 1 != 0) revert BatchAlreadyPaid(index);
     }
 
+    /// @dev Derives `(x, y)` over `[domain, tip, n, total, batch, words]` and requires the Payout proof.
     function _checkPayoutProof(
         bytes32 jobId,
-        Job storage job,
-        uint256 batch,
-        uint256 n,
-        uint256 total,
-        uint256[] calldata words,
+        uint256 head,
+        uint256 commitment,
+        PayoutBatch calldata batch,
         Proof calldata proof
     ) private view {
-        uint256[8] memory pub;
-        pub[0] = job.settledCommitment;
-        pub[1] = job.domain;
-        pub[2] = job.tip;
-        pub[3] = n;
-        pub[4] = total;
-        pub[5] = batch;
-        (pub[6], pub[7]) =
-            Compression.payout(Compression.PayoutHead(jobId, msg.sender, pub[0], pub[1], pub[2], n, total, batch), words);
-        _requirePayout(job.config & BUILD_MASK, proof, pub);
+        Compression.PayoutHead memory h;
+        h.jobId = jobId;
+        h.sender = msg.sender;
+        h.commitment = commitment;
+        h.domain = _domain(jobId);
+        h.round = _tipOf(head);
+        h.n = batch.n;
+        h.total = batch.total;
+        h.batch = batch.index;
+        (uint256 x, uint256 y) = Compression.payout(h, batch.words);
+        _requirePayout(_buildOf(head), proof, [commitment, x, y]);
     }
 
-    /// @dev Amounts owed to one word's payee: clean `S * u`; fault: escrow and bond share pro rata.
+    /// @dev What one word's payee is owed: clean `S * u`; fault: escrow and bond share pro rata.
     struct Rates {
         bool fault;
-        address token;
         uint256 unitPrice;
         uint256 escrow;
         uint256 bondShare;
@@ -275,113 +322,183 @@ contract SettleFL is SettleFLBase, ISettleFL {
         b = units * k.bondShare / k.total;
     }
 
-    function _payBatch(bytes32 jobId, Job storage job, uint256 total, uint256[] calldata words)
+    /// @dev Books the whole batch (each outflow capped by its own inflow), then pays it.
+    function _payBatch(bytes32 jobId, JobConfig calldata cfg, bool fault, uint256 total, uint256[] calldata words)
         private
         returns (uint256 escrowOut, uint256 bondOut)
     {
-        Rates memory k;
-        k.fault = job.faulted;
-        k.token = job.token;
-        k.unitPrice = job.unitPrice;
-        k.escrow = job.escrow.deposited;
-        k.total = total;
-        if (k.fault) {
-            uint256 bond = job.bond.deposited;
-            k.bondShare = bond - bond * RHO_BPS / BPS;
-        }
+        Rates memory k = Rates(fault, cfg.terms.unitPrice, cfg.terms.escrow, 0, total);
+        if (fault) k.bondShare = cfg.terms.bond - cfg.terms.bond * RHO_BPS / BPS;
         uint256 len = words.length;
-        // Pass 1: book the whole batch as paid (each outflow capped by its own inflow).
-        for (uint256 i; i < len; ++i) {
-            uint256 w = words[i];
-            // Zero units are skipped; so is a word without a payee, which only an unchallenged invalid
-            // state can hold: its share stays in the ledger for the remainder instead of bricking the batch.
-            // forge-lint: disable-next-line(unsafe-typecast)
-            if (w >> 160 == 0 || uint160(w) == 0) continue;
-            (uint256 e, uint256 b) = _amounts(k, w >> 160);
-            escrowOut += e;
-            bondOut += b;
+        if (fault) {
+            for (uint256 i; i < len;) {
+                uint256 w = words[i];
+                unchecked {
+                    ++i;
+                }
+                // forge-lint: disable-next-line(unsafe-typecast)
+                if (uint160(w) == 0) continue; // a word without a payee (see _payEth)
+                (uint256 e, uint256 b) = _amounts(k, w >> 160);
+                escrowOut += e;
+                bondOut += b;
+            }
+        } else {
+            uint256 units;
+            for (uint256 i; i < len;) {
+                uint256 w = words[i];
+                unchecked {
+                    ++i;
+                    // forge-lint: disable-next-line(unsafe-typecast)
+                    if (uint160(w) != 0) units += w >> 160; // words < 2^253: no overflow in B <= 256 terms
+                }
+            }
+            escrowOut = units * k.unitPrice;
         }
-        _book(job.escrow, LedgerKind.Escrow, escrowOut, false);
-        _book(job.bond, LedgerKind.Bond, bondOut, false);
-        // Pass 2: transfer; a failure becomes the payee's credit.
-        uint256 escrowFailed;
-        uint256 bondFailed;
-        for (uint256 i; i < len; ++i) {
-            uint256 w = words[i];
-            // forge-lint: disable-next-line(unsafe-typecast)
-            if (w >> 160 == 0 || uint160(w) == 0) continue;
-            (uint256 ef, uint256 bf) = _payWord(jobId, k, w);
-            escrowFailed += ef;
-            bondFailed += bf;
-        }
-        if (escrowFailed != 0) _moveToCredited(job.escrow, escrowFailed, false);
-        if (bondFailed != 0) _moveToCredited(job.bond, bondFailed, false);
+        _book(jobId, cfg, escrowOut, bondOut);
+        address token = cfg.terms.token;
+        if (token == address(0)) _payEth(jobId, k, words);
+        else _payToken(jobId, k, token, words);
     }
 
-    /// @dev Pays one word's payee; returns the escrow and bond amounts that became credits.
-    function _payWord(bytes32 jobId, Rates memory k, uint256 w) private returns (uint256 escrowFailed, uint256 bondFailed) {
-        // a word is P + 2^160 * S: its low 160 bits are the payee
+    function _book(bytes32 jobId, JobConfig calldata cfg, uint256 escrowOut, uint256 bondOut) private {
+        Money memory m = _money[jobId];
+        uint256 e = m.escrowOut + escrowOut;
+        uint256 b = m.bondOut + bondOut;
+        if (e > cfg.terms.escrow) revert LedgerOverdrawn(LedgerKind.Escrow);
+        if (b > cfg.terms.bond) revert LedgerOverdrawn(LedgerKind.Bond);
+        // both are capped by their inflows, which are below 2^128
         // forge-lint: disable-next-line(unsafe-typecast)
-        address payee = address(uint160(w));
-        (uint256 e, uint256 b) = _amounts(k, w >> 160);
-        if (k.token == address(0)) {
-            if (e + b == 0) return (0, 0); // zero amounts are skipped
-            if (!_sendEth(payee, e + b)) {
-                _credit(payee, address(0), jobId, e + b);
-                return (e, b);
+        _money[jobId] = Money(uint128(e), uint128(b));
+    }
+
+    /// @dev Pays ETH: one call per payee with the fixed stipend; a failure becomes the payee's credit.
+    ///      Zero units are skipped; so is a word without a payee, which only an unchallenged invalid state
+    ///      can hold: its share stays in the ledger for the remainder instead of bricking the batch.
+    function _payEth(bytes32 jobId, Rates memory k, uint256[] calldata words) private {
+        uint256 len = words.length;
+        for (uint256 i; i < len;) {
+            uint256 w = words[i];
+            unchecked {
+                ++i;
             }
-            return (0, 0);
-        }
-        if (e != 0) {
-            uint256 moved = _sendToken(k.token, payee, e, TOKEN_TRANSFER_GAS);
-            if (moved < e) {
-                escrowFailed = e - moved;
-                _credit(payee, k.token, jobId, escrowFailed);
+            // a word is P + 2^160 * S: its low 160 bits are the payee
+            // forge-lint: disable-next-line(unsafe-typecast)
+            address payee = address(uint160(w));
+            if (w >> 160 == 0 || payee == address(0)) continue;
+            (uint256 e, uint256 b) = _amounts(k, w >> 160);
+            if (e + b == 0) continue;
+            if (gasleft() < ETH_GUARD) revert InsufficientGas();
+            if (!Transfers.sendEth(payee, e + b, ETH_STIPEND)) {
+                if (e != 0) _credit(payee, address(0), jobId, LedgerKind.Escrow, e);
+                if (b != 0) _credit(payee, address(0), jobId, LedgerKind.Bond, b);
             }
         }
-        if (b != 0 && !_sendEth(payee, b)) {
-            _credit(payee, address(0), jobId, b);
-            bondFailed = b;
+    }
+
+    /// @dev Pays an ERC-20 escrow (and, on a fault, the bond share in ETH), checked by balance delta.
+    function _payToken(bytes32 jobId, Rates memory k, address token, uint256[] calldata words) private {
+        uint256 len = words.length;
+        for (uint256 i; i < len;) {
+            uint256 w = words[i];
+            unchecked {
+                ++i;
+            }
+            // forge-lint: disable-next-line(unsafe-typecast)
+            address payee = address(uint160(w));
+            if (w >> 160 == 0 || payee == address(0)) continue;
+            (uint256 e, uint256 b) = _amounts(k, w >> 160);
+            if (e != 0) {
+                uint256 moved = _sendToken(token, payee, e, TOKEN_TRANSFER_GAS);
+                if (moved < e) _credit(payee, token, jobId, LedgerKind.Escrow, e - moved);
+            }
+            if (b != 0 && !_sendEth(payee, b)) _credit(payee, address(0), jobId, LedgerKind.Bond, b);
         }
     }
 
     /// @dev After the last batch: the remainder of the escrow and the bond go where the outcome says.
-    function _complete(bytes32 jobId, Job storage job) private {
-        job.phase = Phase.Completed;
-        uint256 escrowLeft = _held(job.escrow);
-        uint256 bondLeft = _held(job.bond);
+    function _complete(bytes32 jobId, JobConfig calldata cfg, bool faulted, uint256 tip, uint256 total) private {
+        Money memory m = _money[jobId];
+        uint256 escrowLeft = cfg.terms.escrow - m.escrowOut;
+        uint256 bondLeft = cfg.terms.bond - m.bondOut;
         emit JobCompleted(jobId, escrowLeft, bondLeft);
-        address aggregator = job.aggregator;
-        if (!job.faulted) {
-            // Clean finish: the unused escrow and the bond (unless slashed after payouts opened) return.
-            _push(jobId, job.escrow, LedgerKind.Escrow, job.token, aggregator, escrowLeft, true);
-            _push(jobId, job.bond, LedgerKind.Bond, address(0), aggregator, bondLeft, true);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _money[jobId] = Money(uint128(cfg.terms.escrow), uint128(cfg.terms.bond));
+        address aggregator = cfg.aggregator;
+        address token = cfg.terms.token;
+        if (!faulted) {
+            // Clean finish: the unused escrow and the bond (unless slashed after payouts opened) return,
+            // in one call when both are ETH.
+            if (token == address(0)) {
+                _refundEthPair(jobId, aggregator, escrowLeft, bondLeft);
+            } else {
+                if (escrowLeft != 0) _send(jobId, LedgerKind.Escrow, token, aggregator, escrowLeft, true);
+                if (bondLeft != 0) _send(jobId, LedgerKind.Bond, address(0), aggregator, bondLeft, true);
+            }
         } else {
             // Fault: rounding dust and the rest of the bond go to the reward recipient, never the
             // aggregator; only with total = 0 (nobody earned anything) does the escrow return.
-            address recipient = job.rewardRecipient;
-            if (job.total == 0) _push(jobId, job.escrow, LedgerKind.Escrow, job.token, aggregator, escrowLeft, true);
-            else _push(jobId, job.escrow, LedgerKind.Escrow, job.token, recipient, escrowLeft, false);
-            _push(jobId, job.bond, LedgerKind.Bond, address(0), recipient, bondLeft, false);
+            address recipient = _rewardRecipient(jobId, tip);
+            if (escrowLeft != 0) {
+                if (total == 0) _send(jobId, LedgerKind.Escrow, token, aggregator, escrowLeft, true);
+                else _send(jobId, LedgerKind.Escrow, token, recipient, escrowLeft, false);
+            }
+            if (bondLeft != 0) _send(jobId, LedgerKind.Bond, address(0), recipient, bondLeft, false);
+        }
+    }
+
+    /// @dev Refunds an ETH escrow remainder and bond to the aggregator with one call (already booked).
+    function _refundEthPair(bytes32 jobId, address to, uint256 escrowLeft, uint256 bondLeft) private {
+        uint256 amount = escrowLeft + bondLeft;
+        if (amount == 0) return;
+        if (_sendEth(to, amount)) {
+            if (escrowLeft != 0) emit Transferred(jobId, LedgerKind.Escrow, to, escrowLeft, true);
+            if (bondLeft != 0) emit Transferred(jobId, LedgerKind.Bond, to, bondLeft, true);
+        } else {
+            if (escrowLeft != 0) _credit(to, address(0), jobId, LedgerKind.Escrow, escrowLeft);
+            if (bondLeft != 0) _credit(to, address(0), jobId, LedgerKind.Bond, bondLeft);
         }
     }
 
     // ==================================================================================== views
 
     /// @inheritdoc ISettleFL
-    function getJob(bytes32 jobId) external view returns (Job memory) {
-        return _jobs[jobId];
+    function getJob(bytes32 jobId) external view returns (JobView memory v) {
+        uint256 head = _heads[jobId];
+        if (head == 0) return v;
+        Status memory st = _status[jobId];
+        Money memory m = _money[jobId];
+        Disputes memory d = _disputes[jobId];
+        v.phase = st.phase == Phase.None ? Phase.Active : st.phase;
+        v.variant = head & CP_BIT != 0 ? Variant.CommitProof : Variant.CommitChallenge;
+        v.build = _buildOf(head);
+        v.tip = _tipOf(head);
+        v.headHash = head >> HASH_SHIFT;
+        v.commitDeadline = head & DEADLINE_MASK;
+        v.configHash = _configs[jobId];
+        v.faulted = st.faulted;
+        v.bondSlashed = st.bondSlashed;
+        v.openChallenges = st.openChallenges;
+        v.openRequests = st.openRequests;
+        v.disputeEnd = st.disputeEnd;
+        v.tipRequestEnd = st.tipRequestEnd;
+        v.paidBatches = st.paidBatches;
+        v.equivocator = _equivocators[jobId];
+        v.escrowOut = m.escrowOut;
+        v.bondOut = m.bondOut;
+        v.disputesIn = d.deposited;
+        v.disputesOut = d.out;
     }
 
     /// @inheritdoc ISettleFL
-    function jobConfig(bytes32 jobId) external view returns (Variant variant, uint256 build) {
-        uint256 config = _jobs[jobId].config;
-        return (config & CP_FLAG != 0 ? Variant.CommitProof : Variant.CommitChallenge, config & BUILD_MASK);
+    function checkpointOf(bytes32 jobId, uint256 index) external view returns (uint256) {
+        return _checkpoints[jobId][index];
     }
 
     /// @inheritdoc ISettleFL
-    function roundHash(bytes32 jobId, uint256 round) external view returns (bytes32) {
-        return _rounds[jobId][round];
+    function checkHistory(bytes32 jobId, History calldata history) external view returns (uint256 first) {
+        uint256 head = _heads[jobId];
+        if (head == 0) revert UnknownJob();
+        return _checkHistory(jobId, head, history);
     }
 
     /// @inheritdoc ISettleFL
@@ -396,29 +513,41 @@ contract SettleFL is SettleFLBase, ISettleFL {
 
     /// @inheritdoc ISettleFL
     function isBatchPaid(bytes32 jobId, uint256 batch) external view returns (bool) {
-        // forge-lint: disable-next-line(incorrect-shift)
-        return _paidBatches[jobId][batch >> 8] & (1 << (batch & 255)) != 0;
+        return batch < MAX_BATCHES && (_status[jobId].paidBatches >> batch) & 1 != 0;
     }
 
     /// @inheritdoc ISettleFL
-    function heldOf(bytes32 jobId) external view returns (uint256 escrow, uint256 bond, uint256 disputes) {
-        Job storage job = _jobs[jobId];
-        return (_held(job.escrow), _held(job.bond), _held(job.disputes));
+    function heldOf(bytes32 jobId, JobConfig calldata cfg)
+        external
+        view
+        returns (uint256 escrow, uint256 bond, uint256 disputes)
+    {
+        _checkConfig(jobId, cfg);
+        Money memory m = _money[jobId];
+        Disputes memory d = _disputes[jobId];
+        return (cfg.terms.escrow - m.escrowOut, cfg.terms.bond - m.bondOut, uint256(d.deposited) - d.out);
     }
 
     /// @inheritdoc ISettleFL
-    function payoutsOpenAfter(bytes32 jobId)
+    function payoutsOpenAfter(bytes32 jobId, JobConfig calldata cfg, History calldata tip)
         external
         view
         returns (uint256 notBefore, uint256 openChallenges, uint256 openRequests)
     {
-        Job storage job = _jobs[jobId];
-        return (_windowsEnd(job), job.openChallenges, job.openRequests);
+        _checkConfig(jobId, cfg);
+        Status storage st = _status[jobId];
+        Link calldata tipLink = _tipLink(jobId, _heads[jobId], tip);
+        return (_windowsEnd(st, tipLink.time, cfg.terms.challengeWindow), st.openChallenges, st.openRequests);
     }
 
     /// @inheritdoc ISettleFL
-    function challengeWindowEnd(bytes32 jobId, uint256 round, uint256 time) external view returns (uint256) {
-        return _challengeWindowEnd(jobId, _jobs[jobId], round, time);
+    function challengeWindowEnd(bytes32 jobId, JobConfig calldata cfg, uint256 round, uint256 time)
+        external
+        view
+        returns (uint256)
+    {
+        _checkConfig(jobId, cfg);
+        return _challengeWindowEnd(jobId, round, time, cfg.terms.challengeWindow);
     }
 
     /// @inheritdoc ISettleFL
@@ -463,18 +592,22 @@ contract SettleFL is SettleFLBase, ISettleFL {
     }
 
     /// @inheritdoc ISettleFL
-    function computeJobId(address aggregator, uint256 nonce) public pure returns (bytes32) {
+    function computeJobId(address aggregator, uint256 nonce) external pure returns (bytes32) {
         return _jobId(aggregator, nonce);
     }
 
     /// @inheritdoc ISettleFL
-    function computeDomain(bytes32 jobId) public view returns (uint256) {
+    function computeDomain(bytes32 jobId) external view returns (uint256) {
         return _domain(jobId);
     }
 
     /// @inheritdoc ISettleFL
-    function computeRoundHash(uint256 commitment, uint256 time) external pure returns (bytes32) {
-        return _roundHash(commitment, time);
+    function linkHash(uint256 before, uint256 round, uint256 commitment, uint256 time)
+        external
+        pure
+        returns (uint256)
+    {
+        return _linkHash(before, round, commitment, time);
     }
 
     /// @inheritdoc ISettleFL

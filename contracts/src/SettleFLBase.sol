@@ -10,10 +10,12 @@ import {Transfers} from "./libraries/Transfers.sol";
 /// @notice The storage layout, the constructor-fixed configuration and the helpers shared by `SettleFL`
 ///         and `SettleFLExtension`. The extension runs by `delegatecall` in SettleFL's storage, so both
 ///         inherit this one layout and nothing else declares state.
-/// @dev Storage per job: one `Job` record (slot 0 is all an optimistic commit touches), one slot per round
-///      holding `keccak256(abi.encode(C_r, t_r))`, one slot per disputed round for a challenge and one
-///      for an opening request, a bitmap of paid batches. Every bookkeeping step is O(1); the only loops
-///      run over calldata words whose length is fixed by the build (N or B).
+/// @dev Storage per job (docs/protocol.md, "Contract storage"): the head (the rolling hash of every
+///      committed round, the tip, the variant, the build and the commit deadline in one slot: all a commit
+///      touches), the hash of the job's fixed configuration, a checkpoint every 16 rounds, and slots
+///      written only by disputes, finalize and payouts (status, money, disputes, equivocator, one challenge
+///      and one request record per disputed round). Every bookkeeping step is O(1); the only loops run
+///      over calldata whose length is bounded by the build (N or B) or by `MAX_HISTORY`.
 abstract contract SettleFLBase is ISettleFLTypes {
     // ---------------------------------------------------------------------------------- constants
 
@@ -23,6 +25,15 @@ abstract contract SettleFLBase is ISettleFLTypes {
     uint256 public constant RHO_BPS = 1000;
     /// @notice At most this many circuit builds per deployment (their verifiers are immutables).
     uint256 public constant MAX_BUILDS = 4;
+    /// @notice Every `CHECKPOINT_INTERVAL`-th round's rolling hash is also stored, so a history never needs
+    ///         more than `MAX_HISTORY` links.
+    uint256 public constant CHECKPOINT_INTERVAL = 16;
+    /// @notice The most links a history may carry: rounds `r - 1 .. next checkpoint >= r`.
+    uint256 public constant MAX_HISTORY = CHECKPOINT_INTERVAL + 1;
+    /// @notice The highest round number (the tip takes 21 bits of the head).
+    uint256 public constant MAX_ROUND = (1 << 21) - 1;
+    /// @notice At most this many payout batches per build (the paid-batch bitmap).
+    uint256 public constant MAX_BATCHES = 64;
     /// @notice Gas forwarded with an ETH payout, bond or refund (a fixed stipend; failures are credited).
     uint256 public constant ETH_STIPEND = 10_000;
     /// @notice Gas cap of an ERC-20 `transfer` to a payee.
@@ -43,8 +54,17 @@ abstract contract SettleFLBase is ISettleFLTypes {
 
     uint256 internal constant BPS = 10_000;
     uint256 internal constant UNITS_LIMIT = 1 << 93;
-    uint256 internal constant CP_FLAG = 0x80;
-    uint256 internal constant BUILD_MASK = 0x7f;
+    uint256 internal constant ETH_GUARD = ETH_STIPEND + ETH_STIPEND / 63 + CALL_RESERVE_GAS;
+
+    // The head of a job, one slot: H_tip (200 bits) | tip (21) | build (2) | CP flag (1) | commitDeadline (32).
+    uint256 internal constant HASH_SHIFT = 56;
+    uint256 internal constant TIP_SHIFT = 35;
+    uint256 internal constant BUILD_SHIFT = 33;
+    uint256 internal constant CP_BIT = 1 << 32;
+    uint256 internal constant DEADLINE_MASK = (1 << 32) - 1;
+    /// @dev The bits a commit keeps: build, variant and deadline.
+    // forge-lint: disable-next-line(incorrect-shift)
+    uint256 internal constant KEEP_ON_COMMIT = (3 << BUILD_SHIFT) | CP_BIT | DEADLINE_MASK;
 
     // --------------------------------------------------------------------------------- immutables
 
@@ -84,15 +104,41 @@ abstract contract SettleFLBase is ISettleFLTypes {
 
     // ------------------------------------------------------------------------------------ storage
 
-    /// @notice The next job nonce of each aggregator: `jobId = keccak256(abi.encode(aggregator, nonce))`.
-    mapping(address aggregator => uint256) public jobNonce;
+    /// @dev The mutable state of a job after its commit phase (one slot; zero while active and undisputed).
+    ///      `phase` is `None` while the job is active (the head tells whether it exists).
+    struct Status {
+        Phase phase;
+        bool faulted;
+        bool bondSlashed;
+        uint32 openChallenges;
+        uint32 openRequests;
+        uint32 disputeEnd;
+        uint32 tipRequestEnd;
+        uint64 paidBatches;
+    }
+
+    /// @dev What left the escrow and bond ledgers (paid + credited + refunded); their inflows are in the config.
+    struct Money {
+        uint128 escrowOut;
+        uint128 bondOut;
+    }
+
+    /// @dev The challenger-bond and request-fee ledger.
+    struct Disputes {
+        uint128 deposited;
+        uint128 out;
+    }
 
     mapping(address token => uint256 weiPerToken) internal _tokenRate;
-    mapping(bytes32 jobId => Job) internal _jobs;
-    mapping(bytes32 jobId => mapping(uint256 round => bytes32)) internal _rounds;
+    mapping(bytes32 jobId => uint256) internal _heads;
+    mapping(bytes32 jobId => bytes32) internal _configs;
+    mapping(bytes32 jobId => mapping(uint256 index => uint256)) internal _checkpoints;
+    mapping(bytes32 jobId => Status) internal _status;
+    mapping(bytes32 jobId => Money) internal _money;
+    mapping(bytes32 jobId => Disputes) internal _disputes;
+    mapping(bytes32 jobId => address) internal _equivocators;
     mapping(bytes32 jobId => mapping(uint256 round => Challenge)) internal _challenges;
     mapping(bytes32 jobId => mapping(uint256 round => Request)) internal _requests;
-    mapping(bytes32 jobId => mapping(uint256 word => uint256 bits)) internal _paidBatches;
     mapping(address account => mapping(address token => uint256)) internal _credits;
 
     /// @dev The reentrancy lock (EIP-1153 transient storage: cleared at the end of every transaction).
@@ -107,11 +153,18 @@ abstract contract SettleFLBase is ISettleFLTypes {
         _lock = 0;
     }
 
+    /// @dev For functions that make no external call: they only refuse to run inside a locked call.
+    modifier notEntered() {
+        if (_lock != 0) revert Reentrancy();
+        _;
+    }
+
     // -------------------------------------------------------------------------------- constructor
 
     /// @param builds 1 to 4 builds; build `i` is job `terms.build = i`. Each `batchSize` must fit the
-    ///        2^24 gas cap with every ETH payee failing: `B * (10k + 36k) + 1M <= 2^24`, `B <= 256`.
-    /// @param mins The deployment-wide minimums.
+    ///        2^24 gas cap with every ETH payee failing: `B * (10k + 36k) + 1M <= 2^24`, `B <= 256`;
+    ///        `N < 2^16` and `ceil(N / B) <= 64`.
+    /// @param mins The deployment-wide bounds.
     constructor(BuildConfig[] memory builds, Minimums memory mins) {
         uint256 count = builds.length;
         if (count == 0) revert NoBuilds();
@@ -120,12 +173,11 @@ abstract contract SettleFLBase is ISettleFLTypes {
         for (uint256 i; i < count; ++i) {
             BuildConfig memory c = builds[i];
             if (
-                c.participants == 0 || c.participants % 16 != 0 || c.participants > type(uint32).max
-                    || c.batchSize == 0 || c.batchSize % 16 != 0 || c.batchSize > 256 || c.batchSize > c.participants
+                c.participants == 0 || c.participants % 16 != 0 || c.participants >= 1 << 16 || c.batchSize == 0
+                    || c.batchSize % 16 != 0 || c.batchSize > 256 || c.batchSize > c.participants
                     || c.batchSize * (ETH_STIPEND + PAYEE_OVERHEAD_GAS) + BATCH_OVERHEAD_GAS > TX_GAS_CAP
-                    || (c.participants + c.batchSize - 1) / c.batchSize > type(uint16).max
-                    || c.opening.code.length == 0 || c.transition.code.length == 0 || c.receipt.code.length == 0
-                    || c.payout.code.length == 0
+                    || (c.participants + c.batchSize - 1) / c.batchSize > MAX_BATCHES || c.opening.code.length == 0
+                    || c.transition.code.length == 0 || c.receipt.code.length == 0 || c.payout.code.length == 0
             ) revert BadBuild(i);
             b[i] = c;
         }
@@ -140,8 +192,8 @@ abstract contract SettleFLBase is ISettleFLTypes {
 
         if (
             mins.bondBps > BPS || mins.challengeWindow == 0 || mins.responseWindow == 0 || mins.inactivityTimeout == 0
-                || mins.maxDuration == 0 || mins.challengeWindow > type(uint32).max || mins.responseWindow > type(uint32).max
-                || mins.inactivityTimeout > type(uint32).max || mins.maxDuration > type(uint32).max
+                || mins.maxDuration == 0 || mins.maxDuration > type(uint32).max / 4 || mins.challengeWindow > mins.maxDuration
+                || mins.responseWindow > mins.maxDuration || mins.inactivityTimeout > mins.maxDuration
                 || mins.challengerBond > type(uint128).max || mins.requestFee > type(uint128).max
         ) revert BadMinimums();
         _minBondBps = mins.bondBps;
@@ -153,31 +205,107 @@ abstract contract SettleFLBase is ISettleFLTypes {
         _maxDuration = mins.maxDuration;
     }
 
-    // ================================================================================== helpers
+    // ============================================================================ head and history
 
-    // Slot 0 of a `Job`, as Solidity packs it (checked against `getJob` by a test):
-    // aggregator bits 0-159 | tip 160-183 | lastCommit 184-215 | commitDeadline 216-247 | config 248-255.
-    uint256 internal constant HEAD_TIP_SHIFT = 160;
-    uint256 internal constant HEAD_LAST_COMMIT_SHIFT = 184;
-    uint256 internal constant HEAD_DEADLINE_SHIFT = 216;
-    uint256 internal constant HEAD_CONFIG_SHIFT = 248;
-    uint256 internal constant HEAD_TIP_AND_TIME =
-        (uint256(type(uint24).max) << HEAD_TIP_SHIFT) | (uint256(type(uint32).max) << HEAD_LAST_COMMIT_SHIFT);
-
-    /// @dev Slot 0 of a job in one SLOAD (the commit path reads it once and writes it once).
-    function _head(Job storage job) internal view returns (uint256 word) {
+    /// @dev `H_r = keccak256(abi.encode(before, round, commitment, time)) >> 56`: 200 bits, so a collision
+    ///      (which would let the aggregator that writes the history equivocate) costs 2^100 work.
+    function _linkHash(uint256 before, uint256 round, uint256 commitment, uint256 time)
+        internal
+        pure
+        returns (uint256 h)
+    {
         assembly ("memory-safe") {
-            word := sload(job.slot)
+            let m := mload(0x40)
+            mstore(m, before)
+            mstore(add(m, 0x20), round)
+            mstore(add(m, 0x40), commitment)
+            mstore(add(m, 0x60), time)
+            h := shr(56, keccak256(m, 0x80))
         }
     }
 
-    /// @dev Writes a new tip and last-commit time into slot 0, keeping the other fields of `word`.
-    function _setTip(Job storage job, uint256 word, uint256 tip, uint256 time) internal {
-        word = (word & ~HEAD_TIP_AND_TIME) | (tip << HEAD_TIP_SHIFT) | (time << HEAD_LAST_COMMIT_SHIFT);
-        assembly ("memory-safe") {
-            sstore(job.slot, word)
+    function _tipOf(uint256 head) internal pure returns (uint256) {
+        return (head >> TIP_SHIFT) & MAX_ROUND;
+    }
+
+    function _buildOf(uint256 head) internal pure returns (uint256) {
+        return (head >> BUILD_SHIFT) & 3;
+    }
+
+    /// @dev The head after a rollback to `tip` (whose hash is `hash`): commits closed, variant and build kept.
+    function _rolledBack(uint256 head, uint256 tip, uint256 hash) internal pure returns (uint256) {
+        return (hash << HASH_SHIFT) | (tip << TIP_SHIFT) | (head & (KEEP_ON_COMMIT & ~DEADLINE_MASK));
+    }
+
+    /// @dev Folds `h` and requires it to end at the stored hash of round `h.last` (the head, or a
+    ///      checkpoint at or below the tip). Returns the first round it covers.
+    function _checkHistory(bytes32 jobId, uint256 head, History calldata h) internal view returns (uint256 first) {
+        (first,) = _fold(jobId, head, h, type(uint256).max);
+    }
+
+    /// @dev Like `_checkHistory`, and also returns `before` = the hash of round `round - 1` (`round` must be
+    ///      covered). That hash is authenticated by the fold, like every link.
+    function _fold(bytes32 jobId, uint256 head, History calldata h, uint256 round)
+        internal
+        view
+        returns (uint256 first, uint256 before)
+    {
+        uint256 len = h.links.length;
+        uint256 last = h.last;
+        uint256 tip = _tipOf(head);
+        if (len == 0 || len > MAX_HISTORY || last > tip || len > last + 1) revert BadHistory();
+        uint256 expected;
+        if (last == tip) {
+            expected = head >> HASH_SHIFT;
+        } else {
+            if (last == 0 || last % CHECKPOINT_INTERVAL != 0) revert BadHistory();
+            expected = _checkpoints[jobId][last / CHECKPOINT_INTERVAL];
+        }
+        unchecked {
+            first = last + 1 - len;
+            uint256 hash = h.before;
+            for (uint256 i; i < len; ++i) {
+                if (first + i == round) before = hash;
+                Link calldata link = h.links[i];
+                hash = _linkHash(hash, first + i, link.commitment, link.time);
+            }
+            if (hash != expected) revert HistoryMismatch();
         }
     }
+
+    /// @dev The link of round `round` in a checked history that starts at `first`.
+    function _linkAt(History calldata h, uint256 first, uint256 round) internal pure returns (Link calldata) {
+        if (round < first || round > h.last) revert RoundNotCovered(round);
+        return h.links[round - first];
+    }
+
+    /// @dev The tip's link, from a checked history that ends at the tip.
+    function _tipLink(bytes32 jobId, uint256 head, History calldata h) internal view returns (Link calldata) {
+        _checkHistory(jobId, head, h);
+        if (h.last != _tipOf(head)) revert RoundNotCovered(_tipOf(head));
+        return h.links[h.links.length - 1];
+    }
+
+    // ================================================================================== config
+
+    /// @dev Requires `cfg` to be the job's stored configuration (its calldata encoding is `abi.encode`).
+    function _checkConfig(bytes32 jobId, JobConfig calldata cfg) internal view {
+        bytes32 stored = _configs[jobId];
+        if (stored == 0) revert UnknownJob();
+        bytes32 given;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, cfg, 0x1e0) // 15 static words
+            given := keccak256(m, 0x1e0)
+        }
+        if (given != stored) revert ConfigMismatch();
+    }
+
+    function _hashConfig(JobConfig memory cfg) internal pure returns (bytes32) {
+        return keccak256(abi.encode(cfg));
+    }
+
+    // ================================================================================== proofs
 
     /// @dev Calls a snarkjs verifier with the proof straight from calldata and `count` public inputs from
     ///      memory at `pub`; true only for a 32-byte `true` (a verifier returns false when out of gas).
@@ -196,111 +324,152 @@ abstract contract SettleFLBase is ISettleFLTypes {
         }
     }
 
-    /// @dev Requires a Transition proof of `[C_prev, C_new, r, sender]` for build `build`.
-    function _requireTransition(uint256 build, Proof calldata proof, uint256[4] memory pub) internal view {
+    /// @dev `sender + 2^160 * round`: the Transition and Receipt circuits' packed public input.
+    function _rs(uint256 round) internal view returns (uint256) {
+        return uint256(uint160(msg.sender)) | (round << 160);
+    }
+
+    /// @dev Requires a Transition proof of `[C_prev, C_new, sender + 2^160 * r]`.
+    function _requireTransition(uint256 build, Proof calldata proof, uint256[3] memory pub) internal view {
         uint256 ptr;
         assembly ("memory-safe") {
             ptr := pub
         }
-        if (!_verify(_transitionVerifier(build), ITransitionVerifier.verifyProof.selector, proof, ptr, 4)) {
+        if (!_verify(_transitionVerifier(build), ITransitionVerifier.verifyProof.selector, proof, ptr, 3)) {
             revert InvalidProof();
         }
     }
 
-    /// @dev Requires a Receipt proof of `[C, domain, r, pubHash, sender]`.
-    function _requireReceipt(uint256 build, Proof calldata proof, uint256[5] memory pub) internal view {
+    /// @dev Requires a Receipt proof of `[C, domain, pubHash, sender + 2^160 * r]`.
+    function _requireReceipt(uint256 build, Proof calldata proof, uint256[4] memory pub) internal view {
         uint256 ptr;
         assembly ("memory-safe") {
             ptr := pub
         }
-        if (!_verify(_receiptVerifier(build), IReceiptVerifier.verifyProof.selector, proof, ptr, 5)) {
+        if (!_verify(_receiptVerifier(build), IReceiptVerifier.verifyProof.selector, proof, ptr, 4)) {
             revert InvalidProof();
         }
     }
 
-    /// @dev Requires a Payout proof of `[C, domain, r, n, total, batch, x, y]`.
-    function _requirePayout(uint256 build, Proof calldata proof, uint256[8] memory pub) internal view {
+    /// @dev Requires an Opening proof of `[C, x, y]` (x, y over the header and the words).
+    function _requireOpeningProof(uint256 build, Proof calldata proof, uint256[3] memory pub) internal view {
         uint256 ptr;
         assembly ("memory-safe") {
             ptr := pub
         }
-        if (!_verify(_payoutVerifier(build), IPayoutVerifier.verifyProof.selector, proof, ptr, 8)) {
+        if (!_verify(_openingVerifier(build), IOpeningVerifier.verifyProof.selector, proof, ptr, 3)) {
             revert InvalidProof();
         }
     }
 
-    /// @dev Requires an Opening proof of `[C, domain, r, n, total, maxUnits, salt, x, y]`.
-    function _requireOpeningProof(uint256 build, Proof calldata proof, uint256[9] memory pub) internal view {
+    /// @dev Requires a Payout proof of `[C, x, y]` (x, y over the header and the batch's words).
+    function _requirePayout(uint256 build, Proof calldata proof, uint256[3] memory pub) internal view {
         uint256 ptr;
         assembly ("memory-safe") {
             ptr := pub
         }
-        if (!_verify(_openingVerifier(build), IOpeningVerifier.verifyProof.selector, proof, ptr, 9)) {
+        if (!_verify(_payoutVerifier(build), IPayoutVerifier.verifyProof.selector, proof, ptr, 3)) {
             revert InvalidProof();
         }
     }
 
-    function _jobId(address aggregator, uint256 nonce) internal pure returns (bytes32) {
-        return keccak256(abi.encode(aggregator, nonce));
+    function _jobId(address aggregator, uint256 nonce) internal pure returns (bytes32 id) {
+        assembly ("memory-safe") {
+            mstore(0x00, aggregator)
+            mstore(0x20, nonce)
+            id := keccak256(0x00, 0x40)
+        }
     }
 
     function _domain(bytes32 jobId) internal view returns (uint256) {
         return uint256(keccak256(abi.encode(block.chainid, address(this), jobId))) % Compression.P;
     }
 
-    /// @dev Ends the commit phase: no more commits; the tip may be requested for one more window.
-    function _close(Job storage job) internal {
-        job.phase = Phase.Finalized;
-        job.commitDeadline = 0;
-        job.finalizedAt = uint32(block.timestamp);
-        _extendDisputes(job, block.timestamp + job.challengeWindow);
+    // ================================================================================ lifecycle
+
+    /// @dev Closes the commit phase of an active job: the head's deadline becomes 0 (no more commits).
+    ///      `tipStaysRequestable` (a close by anyone but the aggregator, or a fault) keeps the tip
+    ///      requestable for one more challenge window, so an abandoned job's state can still be made payable.
+    function _close(bytes32 jobId, Status storage st, uint256 head, uint256 window, bool tipStaysRequestable)
+        internal
+    {
+        _heads[jobId] = head & ~DEADLINE_MASK;
+        st.phase = Phase.Finalized;
+        if (tipStaysRequestable) st.tipRequestEnd = _time32(block.timestamp + window);
+        emit JobFinalized(jobId, msg.sender);
     }
 
-    function _extendDisputes(Job storage job, uint256 end) internal {
-        // timestamps are uint32 (until 2106), like every time the contract stores
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (end > job.disputeEnd) job.disputeEnd = uint32(end);
-    }
-
-    /// @dev A fault ends (and finalizes) the job; unanswered challenges and requests roll the tip back.
-    function _fault(bytes32 jobId, Job storage job, FaultKind kind, uint256 round) internal {
-        uint256 tip = job.tip;
+    /// @dev A fault ends (and finalizes) the job; unanswered challenges and requests roll the tip back to
+    ///      `round - 1`, whose hash is `before`.
+    function _fault(
+        bytes32 jobId,
+        JobConfig calldata cfg,
+        Status storage st,
+        uint256 head,
+        FaultKind kind,
+        uint256 round,
+        uint256 before
+    ) internal {
+        uint256 tip = _tipOf(head);
+        bool active = st.phase == Phase.None;
         if (kind != FaultKind.Equivocation) {
             tip = round - 1; // round <= tip was checked, so this is min(tip, round - 1)
-            // forge-lint: disable-next-line(unsafe-typecast)
-            job.tip = uint24(tip);
+            head = _rolledBack(head, tip, before);
         }
-        job.faulted = true;
-        if (job.phase == Phase.Active) _close(job);
+        st.faulted = true;
+        if (active) _close(jobId, st, head, cfg.terms.challengeWindow, true);
+        else if (kind != FaultKind.Equivocation) _heads[jobId] = head;
         emit Faulted(jobId, kind, round, tip);
     }
 
-    function _checkDisputable(Job storage job) internal view {
-        Phase phase = job.phase;
-        if (phase == Phase.None) revert UnknownJob();
-        if (phase != Phase.Active && phase != Phase.Finalized) revert PayoutsAlreadyOpen();
+    /// @dev The job must be active or finalized (disputes are refused once payouts open).
+    function _checkDisputable(Status storage st) internal view {
+        Phase phase = st.phase;
+        if (phase != Phase.None && phase != Phase.Finalized) revert PayoutsAlreadyOpen();
     }
 
-    /// @dev A committed, non-void round `1 <= round <= tip` matching its stored hash.
-    function _checkRound(bytes32 jobId, Job storage job, uint256 round, RoundRef calldata ref) internal view {
-        if (round == 0 || round > job.tip) revert RoundNotChallengeable(round);
-        if (_rounds[jobId][round] != _roundHash(ref.commitment, ref.time)) revert RoundMismatch(round);
-    }
-
-    function _challengeWindowEnd(bytes32 jobId, Job storage job, uint256 round, uint256 time)
+    function _challengeWindowEnd(bytes32 jobId, uint256 round, uint256 time, uint256 window)
         internal
         view
         returns (uint256)
     {
         Request storage q = _requests[jobId][round];
         if (q.status == RequestStatus.Answered && q.answeredAt > time) time = q.answeredAt;
-        return time + job.challengeWindow;
+        return time + window;
     }
 
-    /// @dev Books `amount` out of `ledger`, sends it to `to`, and credits whatever did not arrive.
-    function _push(
+    /// @dev Payouts open strictly after the tip's window, any window extended by an answered request, and
+    ///      the tip's request window after a close by anyone but the aggregator.
+    function _windowsEnd(Status storage st, uint256 tipTime, uint256 window) internal view returns (uint256 end) {
+        end = tipTime + window;
+        if (st.disputeEnd > end) end = st.disputeEnd;
+        if (st.tipRequestEnd > end) end = st.tipRequestEnd;
+    }
+
+    /// @dev Who receives `rho` of the bond on a fault: whoever faulted round `tip + 1` (unanswered
+    ///      challenge, else unanswered request), else the equivocation prover.
+    function _rewardRecipient(bytes32 jobId, uint256 tip) internal view returns (address) {
+        Challenge storage c = _challenges[jobId][tip + 1];
+        if (c.status == ChallengeStatus.Unanswered) return c.challenger;
+        Request storage q = _requests[jobId][tip + 1];
+        if (q.status == RequestStatus.Unanswered) return q.requester;
+        return _equivocators[jobId];
+    }
+
+    /// @dev Every time the contract stores is a uint32 (until 2106); never truncated silently.
+    function _time32(uint256 t) internal pure returns (uint32) {
+        if (t > type(uint32).max) revert TimeOverflow();
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint32(t);
+    }
+
+    // ================================================================================== money
+
+    /// @dev Books `amount` out of the escrow or bond ledger (capped by its inflow), sends it, and credits
+    ///      whatever did not arrive.
+    function _pushMoney(
         bytes32 jobId,
-        Ledger storage ledger,
+        JobConfig calldata cfg,
         LedgerKind kind,
         address token,
         address to,
@@ -308,51 +477,56 @@ abstract contract SettleFLBase is ISettleFLTypes {
         bool refund
     ) internal {
         if (amount == 0) return;
-        _book(ledger, kind, amount, refund);
+        Money storage m = _money[jobId];
+        if (kind == LedgerKind.Escrow) {
+            uint256 out = uint256(m.escrowOut) + amount;
+            if (out > cfg.terms.escrow) revert LedgerOverdrawn(kind);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            m.escrowOut = uint128(out);
+        } else {
+            uint256 out = uint256(m.bondOut) + amount;
+            if (out > cfg.terms.bond) revert LedgerOverdrawn(kind);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            m.bondOut = uint128(out);
+        }
+        _send(jobId, kind, token, to, amount, refund);
+    }
+
+    /// @dev The same for the disputes ledger (challenger bonds and request fees, always ETH).
+    function _pushDisputes(bytes32 jobId, address to, uint256 amount, bool refund) internal {
+        if (amount == 0) return;
+        Disputes storage d = _disputes[jobId];
+        uint256 out = uint256(d.out) + amount;
+        if (out > d.deposited) revert LedgerOverdrawn(LedgerKind.Disputes);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        d.out = uint128(out);
+        _send(jobId, LedgerKind.Disputes, address(0), to, amount, refund);
+    }
+
+    /// @dev Sends an amount already booked out of `kind`; a failure becomes `to`'s credit.
+    function _send(bytes32 jobId, LedgerKind kind, address token, address to, uint256 amount, bool refund) internal {
         uint256 moved;
         if (token == address(0)) moved = _sendEth(to, amount) ? amount : 0;
         else moved = _sendToken(token, to, amount, TOKEN_TRANSFER_GAS);
         if (moved != 0) emit Transferred(jobId, kind, to, moved, refund);
-        if (moved < amount) {
-            _moveToCredited(ledger, amount - moved, refund);
-            _credit(to, token, jobId, amount - moved);
-        }
+        if (moved < amount) _credit(to, token, jobId, kind, amount - moved);
     }
 
-    /// @dev Caps every outflow by the ledger's own inflow.
-    function _book(Ledger storage ledger, LedgerKind kind, uint256 amount, bool refund) internal {
-        if (amount == 0) return;
-        uint256 out = uint256(ledger.paid) + ledger.credited + ledger.refunded + amount;
-        if (out > ledger.deposited) revert LedgerOverdrawn(kind);
-        // so amount <= deposited < 2^128 (here and in _moveToCredited, which moves part of a booked amount)
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (refund) ledger.refunded += uint128(amount);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        else ledger.paid += uint128(amount);
-    }
-
-    function _moveToCredited(Ledger storage ledger, uint256 amount, bool refund) internal {
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (refund) ledger.refunded -= uint128(amount);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        else ledger.paid -= uint128(amount);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        ledger.credited += uint128(amount);
-    }
-
-    function _credit(address account, address token, bytes32 jobId, uint256 amount) internal {
+    function _credit(address account, address token, bytes32 jobId, LedgerKind kind, uint256 amount) internal {
         _credits[account][token] += amount;
-        emit Credited(account, token, jobId, amount);
+        emit Credited(account, token, jobId, kind, amount);
     }
 
     /// @dev ETH with the fixed stipend; refuses to start when the caller left too little gas.
     function _sendEth(address to, uint256 amount) internal returns (bool) {
-        if (gasleft() < ETH_STIPEND + ETH_STIPEND / 63 + CALL_RESERVE_GAS) revert InsufficientGas();
+        if (gasleft() < ETH_GUARD) revert InsufficientGas();
         return Transfers.sendEth(to, amount, ETH_STIPEND);
     }
 
     /// @dev An ERC-20 transfer checked by balance delta; returns what actually left this contract.
-    ///      `gasLimit` 0 forwards all gas (withdrawals). Never moves more than `amount` unnoticed.
+    ///      `gasLimit` 0 forwards all gas (withdrawals). A balance that rose (a payee's hook sending tokens
+    ///      back) counts as nothing moved, so the caller credits the payee instead of bricking the job; a
+    ///      token that takes more than `amount` reverts (it would take other jobs' money).
     function _sendToken(address token, address to, uint256 amount, uint256 gasLimit) internal returns (uint256 moved) {
         uint256 balanceGas = gasLimit == 0 ? 0 : TOKEN_BALANCE_GAS;
         if (gasLimit != 0 && gasleft() < TOKEN_PAYEE_GAS + TOKEN_PAYEE_GAS / 63 + CALL_RESERVE_GAS) {
@@ -361,30 +535,13 @@ abstract contract SettleFLBase is ISettleFLTypes {
         (bool ok0, uint256 before) = Transfers.balanceOf(token, address(this), balanceGas);
         bool ok = Transfers.transfer(token, to, amount, gasLimit);
         (bool ok1, uint256 afterwards) = Transfers.balanceOf(token, address(this), balanceGas);
-        if (!ok0 || !ok1 || afterwards > before) revert TokenMisbehaved();
+        if (!ok0 || !ok1) revert TokenMisbehaved();
+        if (afterwards >= before) return 0;
         moved = before - afterwards;
-        if (moved > amount || (!ok && moved != 0)) revert TokenMisbehaved();
+        if (moved > amount || !ok) revert TokenMisbehaved();
     }
 
-    function _roundHash(uint256 commitment, uint256 time) internal pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            mstore(0x00, commitment)
-            mstore(0x20, time)
-            h := keccak256(0x00, 0x40)
-        }
-    }
-
-    function _held(Ledger storage l) internal view returns (uint256) {
-        return uint256(l.deposited) - l.paid - l.credited - l.refunded;
-    }
-
-    /// @dev Payouts open strictly after the last round's window, any window extended by an answered
-    ///      request, and the tip's request window after finalize.
-    function _windowsEnd(Job storage job) internal view returns (uint256) {
-        uint256 lastWindow = uint256(job.lastCommit) + job.challengeWindow;
-        uint256 extended = job.disputeEnd;
-        return lastWindow > extended ? lastWindow : extended;
-    }
+    // ================================================================================== builds
 
     function _participants(uint256 i) internal view returns (uint256) {
         if (i == 0) return _n0;

@@ -5,7 +5,7 @@ import {SettleFLBase} from "./SettleFLBase.sol";
 import {Compression} from "./libraries/Compression.sol";
 import {Transfers} from "./libraries/Transfers.sol";
 
-/// @title SettleFL extension: creation, disputes, opening payouts, withdrawals
+/// @title SettleFL extension: creation, disputes, withdrawals
 /// @notice The rarely-called half of SettleFL, split off only because one contract would exceed the
 ///         24,576-byte code limit (EIP-170). `SettleFL` deploys it in its constructor (its address is an
 ///         immutable: no upgrades) and forwards these functions to it by `delegatecall`, so it runs in
@@ -24,12 +24,14 @@ contract SettleFLExtension is SettleFLBase {
     }
 
     /// @param builds The builds, exactly as SettleFL was given them.
-    /// @param mins The minimums, exactly as SettleFL was given them.
+    /// @param mins The bounds, exactly as SettleFL was given them.
     constructor(BuildConfig[] memory builds, Minimums memory mins) SettleFLBase(builds, mins) {
         _self = address(this);
     }
 
-    /// @dev See `ISettleFL`.
+    // ================================================================================= creation
+
+    /// @dev See `ISettleFL`. Writes two fresh slots (head, config hash); everything else is calldata.
     function createJob(
         uint256 nonce,
         JobTerms calldata terms,
@@ -37,54 +39,20 @@ contract SettleFLExtension is SettleFLBase {
         uint256[] calldata words,
         Proof calldata proof
     ) external payable onlyDelegated returns (bytes32 jobId) {
-        uint256 expected = jobNonce[msg.sender];
-        if (nonce != expected) revert StaleNonce(expected, nonce);
-        jobNonce[msg.sender] = expected + 1;
         jobId = _jobId(msg.sender, nonce);
-
+        if (_heads[jobId] != 0) revert JobExists(jobId);
         _checkTerms(terms);
         uint256 domain = _domain(jobId);
         _checkGenesis(jobId, domain, terms, genesisCommitment, words, proof);
         uint256 received = _receiveEscrow(terms);
 
-        _storeJob(jobId, nonce, terms, received, domain, genesisCommitment);
-        emit StateOpened(jobId, 0, genesisCommitment, words.length, 0, 0, words);
-    }
-
-    function _storeJob(
-        bytes32 jobId,
-        uint256 nonce,
-        JobTerms calldata terms,
-        uint256 received,
-        uint256 domain,
-        uint256 genesisCommitment
-    ) private {
-        Job storage job = _jobs[jobId];
-        uint32 now32 = uint32(block.timestamp);
-        job.aggregator = msg.sender;
-        job.lastCommit = now32;
-        job.commitDeadline = terms.hardDeadline;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        job.config = uint8(terms.build) | (terms.variant == Variant.CommitProof ? uint8(CP_FLAG) : 0);
-        job.domain = domain;
-        job.pubHash = terms.pubHash;
-        job.token = terms.token;
-        job.maxUnits = uint96(terms.maxUnits);
-        job.unitPrice = uint128(terms.unitPrice);
-        job.challengerBond = uint128(terms.challengerBond);
-        job.requestFee = uint128(terms.requestFee);
-        job.challengeWindow = terms.challengeWindow;
-        job.responseWindow = terms.responseWindow;
-        job.inactivityTimeout = terms.inactivityTimeout;
-        job.hardDeadline = terms.hardDeadline;
-        job.phase = Phase.Active;
-        job.createdAt = now32;
-        // received, bond and fees are checked below 2^128 in _receiveEscrow and _checkTerms
-        // forge-lint: disable-next-line(unsafe-typecast)
-        job.escrow.deposited = uint128(received);
-        job.bond.deposited = uint128(terms.bond);
-        _rounds[jobId][0] = _roundHash(genesisCommitment, block.timestamp);
-        emit JobCreated(jobId, msg.sender, nonce, terms, received, domain, genesisCommitment);
+        JobConfig memory cfg = JobConfig(msg.sender, terms);
+        cfg.terms.escrow = received;
+        _configs[jobId] = _hashConfig(cfg);
+        uint256 h0 = _linkHash(0, 0, genesisCommitment, block.timestamp);
+        _heads[jobId] = (h0 << HASH_SHIFT) | (uint256(terms.build) << BUILD_SHIFT)
+            | (terms.variant == Variant.CommitProof ? CP_BIT : 0) | terms.hardDeadline;
+        emit JobCreated(jobId, msg.sender, nonce, cfg, domain, genesisCommitment, words.length);
     }
 
     function _checkTerms(JobTerms calldata t) private view {
@@ -101,6 +69,10 @@ contract SettleFLExtension is SettleFLBase {
             t.challengeWindow < _minChallengeWindow || t.responseWindow < _minResponseWindow
                 || t.inactivityTimeout < _minInactivityTimeout
         ) revert WindowTooShort();
+        // A window longer than the deployment allows would let one challenge block a job for decades.
+        if (t.challengeWindow > _maxDuration || t.responseWindow > _maxDuration || t.inactivityTimeout > _maxDuration) {
+            revert WindowTooLong(_maxDuration);
+        }
         if (t.hardDeadline <= block.timestamp || t.hardDeadline > block.timestamp + _maxDuration) revert BadHardDeadline();
         if (t.token != address(0)) {
             if (_tokenRate[t.token] == 0) revert TokenNotAllowed(t.token);
@@ -121,12 +93,17 @@ contract SettleFLExtension is SettleFLBase {
     ) private view {
         uint256 n = words.length;
         if (n == 0 || n > _participants(t.build)) revert BadGenesisSize(n);
-        for (uint256 i; i < n; ++i) {
+        for (uint256 i; i < n;) {
             uint256 w = words[i];
             if (w == 0 || w >> 160 != 0) revert BadGenesisWord(i);
+            unchecked {
+                ++i;
+            }
         }
         if (c0 >= Compression.P) revert NotAFieldElement(c0);
-        _requireOpening(jobId, t.build, [c0, domain, 0, n, 0, t.maxUnits, 0, 0, 0], words, proof);
+        _requireOpening(
+            t.build, Compression.OpeningHead(jobId, msg.sender, c0, domain, 0, n, 0, t.maxUnits, 0), words, proof
+        );
     }
 
     /// @dev Takes the escrow (balance delta for ERC-20) and the ETH bond; checks escrow and bond sizes.
@@ -152,159 +129,187 @@ contract SettleFLExtension is SettleFLBase {
         if (t.bond < minBond) revert BondTooSmall(minBond, t.bond);
     }
 
+    // =============================================================================== challenges
+
     /// @dev See `ISettleFL`.
-    function challenge(bytes32 jobId, uint256 round, RoundRef calldata ref) external payable onlyDelegated {
-        Job storage job = _jobs[jobId];
-        _checkDisputable(job);
-        if (job.config & CP_FLAG != 0) revert WrongVariant();
-        _checkRound(jobId, job, round, ref);
+    function challenge(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history)
+        external
+        payable
+        onlyDelegated
+    {
+        _checkConfig(jobId, cfg);
+        Status storage st = _status[jobId];
+        _checkDisputable(st);
+        uint256 head = _heads[jobId];
+        if (head & CP_BIT != 0) revert WrongVariant();
+        Link calldata link = _round(jobId, head, history, round);
         Challenge storage c = _challenges[jobId][round];
         if (c.status != ChallengeStatus.None) revert AlreadyDisputed(round);
-        uint256 end = _challengeWindowEnd(jobId, job, round, ref.time);
+        uint256 end = _challengeWindowEnd(jobId, round, link.time, cfg.terms.challengeWindow);
         if (block.timestamp > end) revert WindowClosed(round, end);
-        uint256 bond = job.challengerBond;
+        uint256 bond = cfg.terms.challengerBond;
         if (msg.value != bond) revert WrongPayment(bond, msg.value);
 
         c.challenger = msg.sender;
-        c.time = uint32(block.timestamp);
+        c.time = _time32(block.timestamp);
         c.status = ChallengeStatus.Open;
-        job.openChallenges += 1;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        job.disputes.deposited += uint128(bond);
-        emit Challenged(jobId, round, msg.sender, block.timestamp + job.responseWindow);
+        st.openChallenges += 1;
+        _deposit(jobId, bond);
+        emit Challenged(jobId, round, msg.sender, block.timestamp + cfg.terms.responseWindow);
     }
 
     /// @dev See `ISettleFL`.
     function respond(
         bytes32 jobId,
+        JobConfig calldata cfg,
         uint256 round,
-        RoundRef calldata prev,
-        RoundRef calldata cur,
+        History calldata history,
         Proof calldata proof
     ) external onlyDelegated {
-        Job storage job = _jobs[jobId];
+        _checkConfig(jobId, cfg);
         Challenge storage c = _challenges[jobId][round];
         if (c.status != ChallengeStatus.Open) revert NotOpen(round);
-        if (round > job.tip) revert RoundVoid(round);
-        uint256 deadline = uint256(c.time) + job.responseWindow;
+        uint256 head = _heads[jobId];
+        if (round > _tipOf(head)) revert RoundVoid(round);
+        uint256 deadline = uint256(c.time) + cfg.terms.responseWindow;
         if (block.timestamp > deadline) revert TooLate(deadline);
-        if (_rounds[jobId][round - 1] != _roundHash(prev.commitment, prev.time)) revert RoundMismatch(round - 1);
-        if (_rounds[jobId][round] != _roundHash(cur.commitment, cur.time)) revert RoundMismatch(round);
-        _requireTransition(
-            job.config & BUILD_MASK, proof, [prev.commitment, cur.commitment, round, uint256(uint160(msg.sender))]
-        );
+        uint256 first = _checkHistory(jobId, head, history);
+        uint256 prev = _linkAt(history, first, round - 1).commitment;
+        uint256 cur = _linkAt(history, first, round).commitment;
+        _requireTransition(_buildOf(head), proof, [prev, cur, _rs(round)]);
 
         c.status = ChallengeStatus.Answered;
-        job.openChallenges -= 1;
+        _status[jobId].openChallenges -= 1;
         emit ChallengeAnswered(jobId, round, msg.sender);
-        _push(jobId, job.disputes, LedgerKind.Disputes, address(0), msg.sender, job.challengerBond, false);
+        _pushDisputes(jobId, msg.sender, cfg.terms.challengerBond, false);
     }
 
     /// @dev See `ISettleFL`.
-    function resolve(bytes32 jobId, uint256 round) external onlyDelegated {
-        Job storage job = _jobs[jobId];
+    function resolve(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history)
+        external
+        onlyDelegated
+    {
+        _checkConfig(jobId, cfg);
         Challenge storage c = _challenges[jobId][round];
         if (c.status != ChallengeStatus.Open) revert NotOpen(round);
-        if (round > job.tip) revert RoundVoid(round);
-        uint256 deadline = uint256(c.time) + job.responseWindow;
+        uint256 head = _heads[jobId];
+        if (round > _tipOf(head)) revert RoundVoid(round);
+        uint256 deadline = uint256(c.time) + cfg.terms.responseWindow;
         if (block.timestamp <= deadline) revert TooEarly(deadline);
+        (, uint256 before) = _fold(jobId, head, history, _covered(history, round));
 
         c.status = ChallengeStatus.Unanswered;
-        job.openChallenges -= 1;
+        Status storage st = _status[jobId];
+        st.openChallenges -= 1;
         address challenger = c.challenger;
         emit ChallengeResolved(jobId, round, challenger);
-        _fault(jobId, job, FaultKind.UnansweredChallenge, round);
-        _push(jobId, job.disputes, LedgerKind.Disputes, address(0), challenger, job.challengerBond, true);
+        _fault(jobId, cfg, st, head, FaultKind.UnansweredChallenge, round, before);
+        _pushDisputes(jobId, challenger, cfg.terms.challengerBond, true);
     }
 
     /// @dev See `ISettleFL`.
-    function reclaim(bytes32 jobId, uint256 round) external onlyDelegated {
-        Job storage job = _jobs[jobId];
-        if (job.phase == Phase.None) revert UnknownJob();
-        if (round <= job.tip) revert NotVoid(round);
+    function reclaim(bytes32 jobId, JobConfig calldata cfg, uint256 round) external onlyDelegated {
+        _checkConfig(jobId, cfg);
+        if (round <= _tipOf(_heads[jobId])) revert NotVoid(round);
         Challenge storage c = _challenges[jobId][round];
         Request storage q = _requests[jobId][round];
         bool challengeOpen = c.status == ChallengeStatus.Open;
         bool requestOpen = q.status == RequestStatus.Open;
         if (!challengeOpen && !requestOpen) revert NothingToReclaim(round);
+        Status storage st = _status[jobId];
         if (challengeOpen) {
             c.status = ChallengeStatus.Reclaimed;
-            job.openChallenges -= 1;
+            st.openChallenges -= 1;
         }
         if (requestOpen) {
             q.status = RequestStatus.Reclaimed;
-            job.openRequests -= 1;
+            st.openRequests -= 1;
         }
         if (challengeOpen) {
             emit ChallengeReclaimed(jobId, round, c.challenger);
-            _push(jobId, job.disputes, LedgerKind.Disputes, address(0), c.challenger, job.challengerBond, true);
+            _pushDisputes(jobId, c.challenger, cfg.terms.challengerBond, true);
         }
         if (requestOpen) {
             emit RequestReclaimed(jobId, round, q.requester);
-            _push(jobId, job.disputes, LedgerKind.Disputes, address(0), q.requester, job.requestFee, true);
+            _pushDisputes(jobId, q.requester, cfg.terms.requestFee, true);
         }
     }
 
+    // ========================================================================= opening requests
+
     /// @dev See `ISettleFL`.
-    function requestOpening(bytes32 jobId, uint256 round, RoundRef calldata ref) external payable onlyDelegated {
-        Job storage job = _jobs[jobId];
-        _checkDisputable(job);
-        _checkRound(jobId, job, round, ref);
+    function requestOpening(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history)
+        external
+        payable
+        onlyDelegated
+    {
+        _checkConfig(jobId, cfg);
+        Status storage st = _status[jobId];
+        _checkDisputable(st);
+        uint256 head = _heads[jobId];
+        Link calldata link = _round(jobId, head, history, round);
         Request storage q = _requests[jobId][round];
         if (q.status != RequestStatus.None) revert AlreadyDisputed(round);
-        uint256 end = uint256(ref.time) + job.challengeWindow;
+        uint256 end = link.time + cfg.terms.challengeWindow;
         if (block.timestamp > end) {
-            // After finalize the tip stays requestable for one window, so that an abandoned job's state
-            // can be made payable (THREATS.md, "Withheld receipts", "Abandoned job").
-            uint256 tipEnd = uint256(job.finalizedAt) + job.challengeWindow;
-            if (job.phase != Phase.Finalized || round != job.tip || block.timestamp > tipEnd) {
+            // After a close by anyone but the aggregator (or a fault) the tip stays requestable for one
+            // more window, so that an abandoned job's state can be made payable.
+            if (st.phase != Phase.Finalized || round != _tipOf(head) || block.timestamp > st.tipRequestEnd) {
                 revert WindowClosed(round, end);
             }
         }
-        uint256 fee = job.requestFee;
+        uint256 fee = cfg.terms.requestFee;
         if (msg.value != fee) revert WrongPayment(fee, msg.value);
 
         q.requester = msg.sender;
-        q.time = uint32(block.timestamp);
+        q.time = _time32(block.timestamp);
         q.status = RequestStatus.Open;
-        job.openRequests += 1;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        job.disputes.deposited += uint128(fee);
-        emit OpeningRequested(jobId, round, msg.sender, block.timestamp + job.responseWindow);
+        st.openRequests += 1;
+        _deposit(jobId, fee);
+        emit OpeningRequested(jobId, round, msg.sender, block.timestamp + cfg.terms.responseWindow);
     }
 
     /// @dev See `ISettleFL`.
     function answerOpening(
         bytes32 jobId,
+        JobConfig calldata cfg,
         uint256 round,
-        RoundRef calldata ref,
+        History calldata history,
         uint256 salt,
         uint256 total,
         uint256[] calldata words,
         Proof calldata proof
     ) external onlyDelegated {
-        Job storage job = _jobs[jobId];
+        _checkConfig(jobId, cfg);
         Request storage q = _requests[jobId][round];
         if (q.status != RequestStatus.Open) revert NotOpen(round);
-        if (round > job.tip) revert RoundVoid(round);
-        uint256 deadline = uint256(q.time) + job.responseWindow;
+        uint256 head = _heads[jobId];
+        if (round > _tipOf(head)) revert RoundVoid(round);
+        uint256 deadline = uint256(q.time) + cfg.terms.responseWindow;
         if (block.timestamp > deadline) revert TooLate(deadline);
-        if (_rounds[jobId][round] != _roundHash(ref.commitment, ref.time)) revert RoundMismatch(round);
-        _checkOpening(jobId, job, round, ref.commitment, salt, total, words, proof);
+        uint256 commitment = _round(jobId, head, history, round).commitment;
+        _checkAnswer(jobId, cfg, head, round, commitment, salt, total, words, proof);
 
         q.status = RequestStatus.Answered;
-        q.answeredAt = uint32(block.timestamp);
-        job.openRequests -= 1;
-        // CC: the answer keeps the round challengeable for one more window (payouts wait for it).
-        if (job.config & CP_FLAG == 0) _extendDisputes(job, block.timestamp + job.challengeWindow);
-        emit StateOpened(jobId, round, ref.commitment, words.length, total, salt, words);
+        q.answeredAt = _time32(block.timestamp);
+        Status storage st = _status[jobId];
+        st.openRequests -= 1;
+        if (head & CP_BIT == 0) {
+            // CC: the answer keeps the round challengeable for one more window, and payouts wait for it.
+            uint256 end = block.timestamp + cfg.terms.challengeWindow;
+            if (end > st.disputeEnd) st.disputeEnd = _time32(end);
+            emit DisputeWindowExtended(jobId, round, end);
+        }
+        emit StateOpened(jobId, round, commitment, words.length, total, salt);
         emit OpeningAnswered(jobId, round, msg.sender);
-        _push(jobId, job.disputes, LedgerKind.Disputes, address(0), msg.sender, job.requestFee, false);
+        _pushDisputes(jobId, msg.sender, cfg.terms.requestFee, false);
     }
 
-    function _checkOpening(
+    /// @dev The opened header's bounds and the Opening proof of round `round`.
+    function _checkAnswer(
         bytes32 jobId,
-        Job storage job,
+        JobConfig calldata cfg,
+        uint256 head,
         uint256 round,
         uint256 commitment,
         uint256 salt,
@@ -312,110 +317,92 @@ contract SettleFLExtension is SettleFLBase {
         uint256[] calldata words,
         Proof calldata proof
     ) private view {
-        uint256 build = job.config & BUILD_MASK;
-        if (words.length == 0 || words.length > _participants(build)) revert BadSettlement();
-        uint256[9] memory pub = [commitment, job.domain, round, words.length, total, job.maxUnits, salt, 0, 0];
-        _requireOpening(jobId, build, pub, words, proof);
+        uint256 build = _buildOf(head);
+        if (words.length == 0 || words.length > _participants(build) || total > cfg.terms.maxUnits) revert BadOpening();
+        if (salt >= Compression.P) revert NotAFieldElement(salt);
+        Compression.OpeningHead memory opened;
+        opened.jobId = jobId;
+        opened.sender = msg.sender;
+        opened.commitment = commitment;
+        opened.domain = _domain(jobId);
+        opened.round = round;
+        opened.n = words.length;
+        opened.total = total;
+        opened.maxUnits = cfg.terms.maxUnits;
+        opened.salt = salt;
+        _requireOpening(build, opened, words, proof);
     }
 
-    /// @dev Derives `x, y` into `pub[7], pub[8]` and requires the Opening proof.
+    /// @dev Derives `(x, y)` over the header and the words and requires the Opening proof `[C, x, y]`.
     function _requireOpening(
-        bytes32 jobId,
         uint256 build,
-        uint256[9] memory pub,
+        Compression.OpeningHead memory head,
         uint256[] calldata words,
         Proof calldata proof
     ) private view {
-        (pub[7], pub[8]) = Compression.opening(
-            Compression.OpeningHead(jobId, msg.sender, pub[0], pub[1], pub[2], pub[3], pub[4], pub[5], pub[6]), words
-        );
-        _requireOpeningProof(build, proof, pub);
+        (uint256 x, uint256 y) = Compression.opening(head, words);
+        _requireOpeningProof(build, proof, [head.commitment, x, y]);
     }
 
     /// @dev See `ISettleFL`.
-    function resolveRequest(bytes32 jobId, uint256 round) external onlyDelegated {
-        Job storage job = _jobs[jobId];
+    function resolveRequest(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history)
+        external
+        onlyDelegated
+    {
+        _checkConfig(jobId, cfg);
         Request storage q = _requests[jobId][round];
         if (q.status != RequestStatus.Open) revert NotOpen(round);
-        if (round > job.tip) revert RoundVoid(round);
-        uint256 deadline = uint256(q.time) + job.responseWindow;
+        uint256 head = _heads[jobId];
+        if (round > _tipOf(head)) revert RoundVoid(round);
+        uint256 deadline = uint256(q.time) + cfg.terms.responseWindow;
         if (block.timestamp <= deadline) revert TooEarly(deadline);
+        (, uint256 before) = _fold(jobId, head, history, _covered(history, round));
 
         q.status = RequestStatus.Unanswered;
-        job.openRequests -= 1;
+        Status storage st = _status[jobId];
+        st.openRequests -= 1;
         address requester = q.requester;
         emit RequestResolved(jobId, round, requester);
-        _fault(jobId, job, FaultKind.UnansweredRequest, round);
-        _push(jobId, job.disputes, LedgerKind.Disputes, address(0), requester, job.requestFee, true);
+        _fault(jobId, cfg, st, head, FaultKind.UnansweredRequest, round, before);
+        _pushDisputes(jobId, requester, cfg.terms.requestFee, true);
     }
+
+    // ============================================================================= equivocation
 
     /// @dev See `ISettleFL`.
     function proveEquivocation(
         bytes32 jobId,
+        JobConfig calldata cfg,
         uint256 round,
-        RoundRef calldata ref,
+        History calldata history,
         uint256 otherCommitment,
         Proof calldata proof
     ) external onlyDelegated {
-        Job storage job = _jobs[jobId];
-        if (job.phase == Phase.None) revert UnknownJob();
-        _checkRound(jobId, job, round, ref);
-        if (otherCommitment == ref.commitment) revert SameCommitment();
-        _requireReceipt(
-            job.config & BUILD_MASK,
-            proof,
-            [otherCommitment, job.domain, round, job.pubHash, uint256(uint160(msg.sender))]
-        );
+        _checkConfig(jobId, cfg);
+        uint256 head = _heads[jobId];
+        uint256 commitment = _round(jobId, head, history, round).commitment;
+        if (otherCommitment == commitment) revert SameCommitment();
+        _requireReceipt(_buildOf(head), proof, [otherCommitment, _domain(jobId), cfg.terms.pubHash, _rs(round)]);
 
-        if (job.phase == Phase.Active || job.phase == Phase.Finalized) {
-            if (job.equivocator != address(0)) revert EquivocationAlreadyProven();
-            job.equivocator = msg.sender;
+        Status storage st = _status[jobId];
+        Phase phase = st.phase;
+        if (phase == Phase.None || phase == Phase.Finalized) {
+            if (_equivocators[jobId] != address(0)) revert EquivocationAlreadyProven();
+            _equivocators[jobId] = msg.sender;
             emit EquivocationProven(jobId, round, msg.sender, otherCommitment, false);
-            _fault(jobId, job, FaultKind.Equivocation, round);
+            _fault(jobId, cfg, st, head, FaultKind.Equivocation, round, 0);
         } else {
             // Payouts are open: the settled state never changes; only a bond the aggregator would get
             // back (clean outcome, not yet returned) moves to the prover.
-            uint256 held = _held(job.bond);
-            if (job.faulted || job.bondSlashed || held == 0) revert NothingToSlash();
-            job.bondSlashed = true;
+            uint256 held = cfg.terms.bond - _money[jobId].bondOut;
+            if (st.faulted || st.bondSlashed || held == 0) revert NothingToSlash();
+            st.bondSlashed = true;
             emit EquivocationProven(jobId, round, msg.sender, otherCommitment, true);
-            _push(jobId, job.bond, LedgerKind.Bond, address(0), msg.sender, held, false);
+            _pushMoney(jobId, cfg, LedgerKind.Bond, address(0), msg.sender, held, false);
         }
     }
 
-    /// @dev See `ISettleFL`.
-    function openPayouts(bytes32 jobId, RoundRef calldata tipRef) external onlyDelegated {
-        Job storage job = _jobs[jobId];
-        Phase phase = job.phase;
-        if (phase == Phase.None) revert UnknownJob();
-        if (phase == Phase.Active) revert NotFinalized();
-        if (phase != Phase.Finalized) revert PayoutsAlreadyOpen();
-        if (job.openChallenges != 0 || job.openRequests != 0) {
-            revert DisputesPending(job.openChallenges, job.openRequests);
-        }
-        uint256 notBefore = _windowsEnd(job);
-        if (block.timestamp <= notBefore) revert TooEarly(notBefore);
-        uint256 tip = job.tip;
-        if (_rounds[jobId][tip] != _roundHash(tipRef.commitment, tipRef.time)) revert RoundMismatch(tip);
-
-        job.phase = Phase.PayoutsOpen;
-        job.settledCommitment = tipRef.commitment;
-        address recipient;
-        uint256 reward;
-        if (job.faulted) {
-            // The reward recipient is whoever faulted round tip + 1 (the earliest rolled-back round),
-            // else the equivocation prover (a fault without a rollback).
-            Challenge storage c = _challenges[jobId][tip + 1];
-            Request storage q = _requests[jobId][tip + 1];
-            if (c.status == ChallengeStatus.Unanswered) recipient = c.challenger;
-            else if (q.status == RequestStatus.Unanswered) recipient = q.requester;
-            else recipient = job.equivocator;
-            job.rewardRecipient = recipient;
-            reward = uint256(job.bond.deposited) * RHO_BPS / BPS;
-        }
-        emit PayoutsOpened(jobId, tip, tipRef.commitment, job.faulted, recipient, reward);
-        if (reward != 0) _push(jobId, job.bond, LedgerKind.Bond, address(0), recipient, reward, false);
-    }
+    // ================================================================================ withdraws
 
     /// @dev See `ISettleFL`.
     function withdraw(address token, address to) external onlyDelegated {
@@ -428,6 +415,32 @@ contract SettleFLExtension is SettleFLBase {
         } else if (_sendToken(token, to, amount, 0) != amount) {
             revert WithdrawFailed();
         }
+    }
+
+    // ================================================================================== helpers
+
+    /// @dev The link of a committed round `1 <= round <= tip` from a checked history covering it.
+    function _round(bytes32 jobId, uint256 head, History calldata history, uint256 round)
+        private
+        view
+        returns (Link calldata)
+    {
+        if (round == 0) revert RoundNotChallengeable(0);
+        uint256 first = _checkHistory(jobId, head, history);
+        return _linkAt(history, first, round);
+    }
+
+    /// @dev `round`, after requiring a history to cover it (so `_fold` records the hash before it).
+    function _covered(History calldata history, uint256 round) private pure returns (uint256) {
+        uint256 len = history.links.length;
+        if (len == 0 || round > history.last || round + len <= history.last) revert RoundNotCovered(round);
+        return round;
+    }
+
+    function _deposit(bytes32 jobId, uint256 amount) private {
+        // every deposit is a bond or fee below 2^128, and there is at most one per round
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _disputes[jobId].deposited += uint128(amount);
     }
 }
 // forge-lint: disable-end(block-timestamp)

@@ -15,11 +15,31 @@ interface ISettleFLTypes {
         uint256[2] c;
     }
 
-    /// @notice A committed round as the chain stores it: `rounds[job][r] = keccak256(abi.encode(commitment, time))`.
-    ///         Disputes pass it as calldata; the contract checks it against the stored hash.
-    struct RoundRef {
+    /// @notice One committed round as the chain hashes it: its commitment `C_r` and commit time `t_r`
+    ///         (the block timestamp of the commit; of the creation for round 0).
+    struct Link {
         uint256 commitment;
-        uint32 time;
+        uint256 time;
+    }
+
+    /// @notice Consecutive committed rounds `last + 1 - links.length .. last`, proven by folding them into
+    ///         the stored hash at `last` (the head when `last` is the tip, else the checkpoint at `last`).
+    /// @dev `before` is the hash of the round before the first link; it needs no authentication of its
+    ///      own (a wrong value that still folds to a stored hash is a keccak collision). At most
+    ///      `MAX_HISTORY` links; any round pair `r - 1, r` fits (docs/protocol.md, "Histories").
+    struct History {
+        uint256 before;
+        uint256 last;
+        Link[] links;
+    }
+
+    /// @notice One payout batch: its index, the settled state's `n` and `total` (bound by the proof: every
+    ///         batch opens the same `C_tip`), and the batch's `B` words (zeros past `n`).
+    struct PayoutBatch {
+        uint256 index;
+        uint256 n;
+        uint256 total;
+        uint256[] words;
     }
 
     enum Variant {
@@ -85,8 +105,8 @@ interface ISettleFLTypes {
         uint256 weiPerToken;
     }
 
-    /// @notice Deployment-wide floors, fixed in the constructor (a demo may run short windows, a
-    ///         mainnet deployment cannot).
+    /// @notice Deployment-wide bounds, fixed in the constructor (a demo may run short windows, a
+    ///         mainnet deployment cannot). Every window of a job is at most `maxDuration`.
     struct Minimums {
         uint256 bondBps; // aggregator bond >= bondBps / 10_000 of the escrow's value in wei
         uint256 challengerBond; // wei
@@ -94,7 +114,7 @@ interface ISettleFLTypes {
         uint256 challengeWindow; // seconds (CP: the per-round opening-request window)
         uint256 responseWindow; // seconds
         uint256 inactivityTimeout; // seconds
-        uint256 maxDuration; // seconds from creation to the hard deadline, at most
+        uint256 maxDuration; // seconds from creation to the hard deadline, and the cap of every window
     }
 
     /// @notice What an aggregator asks for at creation.
@@ -119,62 +139,35 @@ interface ISettleFLTypes {
         uint256 pubHash; // Poseidon(Ax, Ay) of the aggregator's Baby Jubjub receipt key
     }
 
-    /// @notice One sub-ledger: `deposited = paid + credited + refunded + held`.
-    struct Ledger {
-        uint128 deposited;
-        uint128 paid;
-        uint128 credited;
-        uint128 refunded;
+    /// @notice A job's fixed configuration: the contract stores only `keccak256(abi.encode(config))`
+    ///         and every call that needs it passes it back (it is in the `JobCreated` event).
+    /// @dev `terms.escrow` is the escrow actually received (the escrow ledger's whole inflow).
+    struct JobConfig {
+        address aggregator;
+        JobTerms terms;
     }
 
-    /// @notice Everything the contract stores about a job (returned whole by `getJob`).
-    /// @dev Slot 0 is the only slot `commit` reads and writes. `config` = build index | variant << 7.
-    struct Job {
-        // slot 0
-        address aggregator;
-        uint24 tip;
-        uint32 lastCommit;
-        uint32 commitDeadline; // the hard deadline while commits are open; 0 once finalized
-        uint8 config;
-        // slot 1
-        uint256 domain;
-        // slot 2
-        uint256 pubHash;
-        // slot 3
-        address token;
-        uint96 maxUnits;
-        // slot 4
-        uint128 unitPrice;
-        uint128 challengerBond;
-        // slot 5
-        uint128 requestFee;
-        uint32 challengeWindow;
-        uint32 responseWindow;
-        uint32 inactivityTimeout;
-        uint32 hardDeadline;
-        // slot 6
+    /// @notice Everything the contract stores about a job, decoded (`getJob`).
+    struct JobView {
         Phase phase;
+        Variant variant;
+        uint256 build;
+        uint256 tip;
+        uint256 headHash; // H_tip, the rolling hash of rounds 0..tip
+        uint256 commitDeadline; // the hard deadline while commits are open; 0 once closed
+        bytes32 configHash;
         bool faulted;
         bool bondSlashed;
-        uint32 createdAt;
-        uint32 finalizedAt;
-        uint32 disputeEnd; // latest end of a window opened after a commit (finalize, answered requests)
-        uint32 openChallenges;
-        uint32 openRequests;
-        uint32 n; // settled n, known from the first payout batch
-        uint16 batches; // ceil(n / B)
-        uint16 batchesPaid;
-        // slot 7
-        address rewardRecipient;
-        uint96 total; // settled total, known from the first payout batch
-        // slot 8
+        uint256 openChallenges;
+        uint256 openRequests;
+        uint256 disputeEnd; // latest end of a window extended by an answered opening request (CC)
+        uint256 tipRequestEnd; // after a close by anyone but the aggregator, or a fault: the tip stays requestable until then
+        uint256 paidBatches; // bitmap
         address equivocator;
-        // slot 9
-        uint256 settledCommitment;
-        // slots 10-15
-        Ledger escrow;
-        Ledger bond;
-        Ledger disputes;
+        uint256 escrowOut; // paid + credited + refunded, escrow ledger
+        uint256 bondOut; // the same, aggregator-bond ledger
+        uint256 disputesIn; // challenger bonds and request fees received
+        uint256 disputesOut; // the same, paid + credited + refunded
     }
 
     struct Challenge {
@@ -192,30 +185,26 @@ interface ISettleFLTypes {
 
     // ------------------------------------------------------------------------------------ events
 
-    /// @notice A job was created; its genesis opening follows in `StateOpened` (round 0).
+    /// @notice A job was created. The genesis words are in this transaction's calldata (`createJob`).
     event JobCreated(
         bytes32 indexed jobId,
         address indexed aggregator,
         uint256 nonce,
-        JobTerms terms,
-        uint256 escrowReceived,
+        JobConfig config,
         uint256 domain,
-        uint256 genesisCommitment
+        uint256 genesisCommitment,
+        uint256 n
     );
-    /// @notice The words, salt, n and total of a round were proven on chain (genesis or an answer).
+    /// @notice An opening request was answered: round `round` opens to these values and the words in this
+    ///         transaction's calldata (`answerOpening`).
     event StateOpened(
-        bytes32 indexed jobId,
-        uint256 indexed round,
-        uint256 commitment,
-        uint256 n,
-        uint256 total,
-        uint256 salt,
-        uint256[] words
+        bytes32 indexed jobId, uint256 indexed round, uint256 commitment, uint256 n, uint256 total, uint256 salt
     );
-    /// @notice An optimistic commit (CC): the round is challengeable for a window.
+    /// @notice An optimistic commit (CC): the round is challengeable for a window. `t_r` is the block time.
     event RoundCommitted(bytes32 indexed jobId, uint256 round, uint256 commitment);
     /// @notice A commit carrying a Transition proof from the previous round (CP, or a proven CC round).
     event RoundCommittedWithProof(bytes32 indexed jobId, uint256 round, uint256 commitment);
+    /// @notice Commits closed: by the aggregator, by anyone after inactivity or the hard deadline, or by a fault.
     event JobFinalized(bytes32 indexed jobId, address indexed by);
     event Challenged(bytes32 indexed jobId, uint256 indexed round, address indexed challenger, uint256 deadline);
     event ChallengeAnswered(bytes32 indexed jobId, uint256 indexed round, address indexed responder);
@@ -225,6 +214,8 @@ interface ISettleFLTypes {
     event OpeningAnswered(bytes32 indexed jobId, uint256 indexed round, address indexed answerer);
     event RequestResolved(bytes32 indexed jobId, uint256 indexed round, address indexed requester);
     event RequestReclaimed(bytes32 indexed jobId, uint256 indexed round, address indexed requester);
+    /// @notice An answered opening request keeps round `round` challengeable (and payouts closed) until `end`.
+    event DisputeWindowExtended(bytes32 indexed jobId, uint256 indexed round, uint256 end);
     /// @notice A fault. `tip` is the tip after it (a rollback for unanswered challenges and requests).
     event Faulted(bytes32 indexed jobId, FaultKind kind, uint256 round, uint256 tip);
     event EquivocationProven(
@@ -240,8 +231,10 @@ interface ISettleFLTypes {
     event JobCompleted(bytes32 indexed jobId, uint256 escrowRemainder, uint256 bondRemainder);
     /// @notice A single transfer out of a ledger outside payout batches (bonds, fees, refunds, rewards).
     event Transferred(bytes32 indexed jobId, LedgerKind indexed ledger, address indexed to, uint256 amount, bool refund);
-    /// @notice A transfer failed and became a withdrawable credit.
-    event Credited(address indexed account, address indexed token, bytes32 indexed jobId, uint256 amount);
+    /// @notice A transfer out of `ledger` failed and became a withdrawable credit.
+    event Credited(
+        address indexed account, address indexed token, bytes32 indexed jobId, LedgerKind ledger, uint256 amount
+    );
     event Withdrawn(address indexed account, address indexed token, address to, uint256 amount);
 
     // ------------------------------------------------------------------------------------ errors
@@ -253,7 +246,7 @@ interface ISettleFLTypes {
     error BadToken(uint256 index);
     error BadMinimums();
 
-    error StaleNonce(uint256 expected, uint256 given);
+    error JobExists(bytes32 jobId);
     error UnknownBuild(uint256 build);
     error TokenNotAllowed(address token);
     error BatchTooLargeForToken(uint256 batchSize);
@@ -266,7 +259,9 @@ interface ISettleFLTypes {
     error ChallengerBondTooSmall(uint256 minimum);
     error RequestFeeTooSmall(uint256 minimum);
     error WindowTooShort();
+    error WindowTooLong(uint256 maximum);
     error BadHardDeadline();
+    error TimeOverflow();
     error NotAFieldElement(uint256 value);
     error InvalidPubHash();
     error BadGenesisSize(uint256 n);
@@ -274,11 +269,13 @@ interface ISettleFLTypes {
     error InvalidProof();
 
     error UnknownJob();
-    error NotAggregator();
+    error ConfigMismatch();
     error WrongVariant();
-    error CommitsClosed();
+    error CommitsClosed(bytes32 jobId);
     error RoundLimit();
-    error RoundMismatch(uint256 round);
+    error BadHistory();
+    error HistoryMismatch();
+    error RoundNotCovered(uint256 round);
     error RoundNotChallengeable(uint256 round);
     error WindowClosed(uint256 round, uint256 end);
     error AlreadyDisputed(uint256 round);
@@ -296,12 +293,12 @@ interface ISettleFLTypes {
     error SameCommitment();
     error EquivocationAlreadyProven();
     error NothingToSlash();
+    error BadOpening();
 
     error PayoutsNotOpen();
     error WrongBatchLength(uint256 expected, uint256 got);
     error EmptyBatch(uint256 batch);
     error BatchAlreadyPaid(uint256 batch);
-    error SettlementMismatch();
     error BadSettlement();
     error WordOutOfRange(uint256 index);
     error ZeroChallenge();
@@ -315,24 +312,28 @@ interface ISettleFLTypes {
 
 /// @title SettleFL: trustless reward settlement for federated learning
 /// @notice One contract holds many jobs. An aggregator escrows the rewards of a federated-learning job
-///         and commits one Poseidon commitment per round; Groth16 proofs (BN254) show that the reward
-///         state only evolved by the rules and that every payout comes from the settled state.
-///         Two variants share one commitment format: Commit-and-Challenge (CC, optimistic commits,
-///         bond-only challenges answered by Transition proofs) and Commit-with-Proof (CP, a Transition
-///         proof with every commit). See DESIGN.md ("Money model", "Contract") and THREATS.md.
+///         and commits one Poseidon commitment per round, folded into a rolling hash (no storage slot per
+///         round); Groth16 proofs (BN254) show that the reward state only evolved by the rules and that
+///         every payout comes from the settled state. Two variants share one commitment format:
+///         Commit-and-Challenge (CC, optimistic commits, bond-only challenges answered by Transition
+///         proofs) and Commit-with-Proof (CP, a Transition proof with every commit). See docs/protocol.md.
+/// @dev Calls that need the job's fixed terms take `JobConfig calldata cfg` (checked against the stored
+///      hash: `ConfigMismatch`); calls that need committed rounds take a `History` (checked against the
+///      rolling hash: `HistoryMismatch`). Clients rebuild both from the contract's events.
 interface ISettleFL is ISettleFLTypes {
     // ------------------------------------------------------------------------- state-changing API
 
     /// @notice Create a job: escrow (ETH or an allowlisted ERC-20), aggregator bond (ETH), terms and the
     ///         genesis state `C_0`, opened by an `Opening` proof over the initial addresses.
     /// @dev `msg.value` must be `terms.bond` (+ `terms.escrow` for ETH). The genesis proof binds
-    ///      `domain`, which depends on `jobId = keccak256(abi.encode(msg.sender, nonce))`, so the caller
-    ///      states the nonce it proved for; a stale nonce reverts with `StaleNonce`.
-    /// @param nonce The aggregator's next job nonce (`jobNonce(msg.sender)`).
+    ///      `domain`, which depends on `jobId = keccak256(abi.encode(msg.sender, nonce))`; the nonce is any
+    ///      value the aggregator has not used (`JobExists` otherwise).
+    /// @param nonce A nonce of the caller's choice, unused by it so far.
     /// @param terms The job's terms.
     /// @param genesisCommitment `C_0 = Poseidon(domain, 0, n, 0, maxUnits, hW, 0)`.
     /// @param words The `n` initial words: participant addresses (`0 < w < 2^160`), zero units.
-    /// @param proof `Opening` proof of `[C_0, domain, 0, n, 0, maxUnits, 0, x, y]`, x bound to `msg.sender`.
+    /// @param proof `Opening` proof of `[C_0, x, y]`, `(x, y)` over `[domain, 0, n, 0, maxUnits, 0, words]`
+    ///        and bound to `msg.sender`.
     /// @return jobId The new job's identifier.
     function createJob(
         uint256 nonce,
@@ -342,83 +343,106 @@ interface ISettleFL is ISettleFLTypes {
         Proof calldata proof
     ) external payable returns (bytes32 jobId);
 
-    /// @notice Commit round `tip + 1` optimistically (CC only). Aggregator only, at or before the hard
-    ///         deadline, never after finalize or a fault. The round is challengeable for a window.
-    /// @param jobId The job.
+    /// @notice Commit round `tip + 1` optimistically (CC only). The caller is the aggregator by construction:
+    ///         the job is `keccak256(abi.encode(msg.sender, nonce))`. At or before the hard deadline, never
+    ///         after finalize or a fault. The round is challengeable for a window.
+    /// @param nonce The job's creation nonce.
     /// @param commitment `C_r`, a BN254 scalar-field element.
-    function commit(bytes32 jobId, uint256 commitment) external;
+    function commit(uint256 nonce, uint256 commitment) external;
 
     /// @notice Commit round `tip + 1` with a `Transition` proof from the tip (CP; in CC it proves the round).
     ///         Same caller and deadline rules as `commit`.
-    /// @param jobId The job.
-    /// @param prevCommitment `C_{r-1}`, the tip's commitment (checked against the stored round with the
-    ///        job's last commit time, which is the tip's while commits are open).
+    /// @param nonce The job's creation nonce.
+    /// @param tip A history ending at the tip (one link suffices): it proves `C_{r-1}`.
     /// @param commitment `C_r`.
-    /// @param proof `Transition` proof of `[C_{r-1}, C_r, r, msg.sender]`.
-    function commitWithProof(bytes32 jobId, uint256 prevCommitment, uint256 commitment, Proof calldata proof)
-        external;
+    /// @param proof `Transition` proof of `[C_{r-1}, C_r, msg.sender + 2^160 * r]`.
+    function commitWithProof(uint256 nonce, History calldata tip, uint256 commitment, Proof calldata proof) external;
 
     /// @notice End the commit phase: the aggregator at any time, anyone once `inactivityTimeout` has
-    ///         passed since the last commit or the hard deadline has passed.
+    ///         passed since the last commit or the hard deadline has passed. When the aggregator finalizes
+    ///         after every window has closed and nothing is pending, payouts open in the same call.
+    ///         Closed by anyone else, the tip stays requestable for one more challenge window.
     /// @param jobId The job.
-    function finalize(bytes32 jobId) external;
+    /// @param cfg The job's configuration.
+    /// @param tip A history ending at the tip.
+    function finalize(bytes32 jobId, JobConfig calldata cfg, History calldata tip) external;
+
+    /// @notice Open payouts: anyone, after finalize, once every window has closed and no challenge or
+    ///         opening request is pending. Fixes the settled state `C_tip`, the outcome and (on a fault)
+    ///         the reward recipient, who gets `rho` (10%) of the aggregator bond.
+    /// @dev Strictly after the latest of: `t_tip + challengeWindow`, every answered request +
+    ///      challengeWindow (CC), and `tipRequestEnd`. Challenges and requests left on rounds above the tip
+    ///      by a rollback are void and must be `reclaim`ed first (anyone may; the bond goes back to its
+    ///      owner). The reward recipient is whoever faulted round `tip + 1` (unanswered challenge, else
+    ///      unanswered request), else the equivocation prover.
+    /// @param jobId The job.
+    /// @param cfg The job's configuration.
+    /// @param tip A history ending at the tip.
+    function openPayouts(bytes32 jobId, JobConfig calldata cfg, History calldata tip) external;
 
     /// @notice Challenge round `round` (CC) with the job's challenger bond, within the round's window
     ///         (`t_r + challengeWindow`, extended by an answered opening request), one open challenge per
     ///         round, never on a proven round or once payouts are open.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round `1 <= round <= tip`.
-    /// @param ref The round as stored.
-    function challenge(bytes32 jobId, uint256 round, RoundRef calldata ref) external payable;
+    /// @param history A history covering `round`.
+    function challenge(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history)
+        external
+        payable;
 
     /// @notice Answer an open challenge with a `Transition` proof from round `round - 1`; anyone, at or
     ///         before `challenge time + responseWindow`. The round becomes proven and the challenger bond
-    ///         goes to `msg.sender` (the proof's `sender`).
+    ///         goes to `msg.sender` (bound into the proof).
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round The challenged round.
-    /// @param prev Round `round - 1` as stored.
-    /// @param cur Round `round` as stored.
-    /// @param proof `Transition` proof of `[C_{r-1}, C_r, r, msg.sender]`.
-    function respond(
-        bytes32 jobId,
-        uint256 round,
-        RoundRef calldata prev,
-        RoundRef calldata cur,
-        Proof calldata proof
-    ) external;
+    /// @param history A history covering rounds `round - 1` and `round`.
+    /// @param proof `Transition` proof of `[C_{r-1}, C_r, msg.sender + 2^160 * r]`.
+    function respond(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history, Proof calldata proof)
+        external;
 
     /// @notice Resolve an unanswered challenge after its response deadline: a fault that ends the job,
     ///         rolls the tip back to `round - 1` and refunds the challenger.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round The challenged round (`<= tip`; above the tip a challenge is void: `reclaim`).
-    function resolve(bytes32 jobId, uint256 round) external;
+    /// @param history A history covering `round` (it proves the hash of round `round - 1`, the new head).
+    function resolve(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history) external;
 
     /// @notice Refund a void challenge and/or opening request (its round is above the tip after a rollback).
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round The round above the tip.
-    function reclaim(bytes32 jobId, uint256 round) external;
+    function reclaim(bytes32 jobId, JobConfig calldata cfg, uint256 round) external;
 
     /// @notice Ask for the opening of round `round` with the job's request fee, once per round: inside the
-    ///         round's window, or on the tip after finalize and before payouts open (for one window).
+    ///         round's window, or on the tip after a close by anyone but the aggregator (or a fault) until
+    ///         `tipRequestEnd`.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round `1 <= round <= tip`.
-    /// @param ref The round as stored.
-    function requestOpening(bytes32 jobId, uint256 round, RoundRef calldata ref) external payable;
+    /// @param history A history covering `round`.
+    function requestOpening(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history)
+        external
+        payable;
 
     /// @notice Answer an open opening request with the words, salt and an `Opening` proof, at or before
     ///         `request time + responseWindow`; anyone. The contract emits the opening (`StateOpened`),
     ///         pays the fee to `msg.sender`, and (CC) keeps the round challengeable for one more window.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round The requested round.
-    /// @param ref The round as stored.
+    /// @param history A history covering `round`.
     /// @param salt The round's salt.
     /// @param total The round's total units.
     /// @param words The round's `n` used words.
-    /// @param proof `Opening` proof of `[C_r, domain, r, n, total, maxUnits, salt, x, y]`.
+    /// @param proof `Opening` proof of `[C_r, x, y]`, `(x, y)` over `[domain, r, n, total, maxUnits, salt, words]`.
     function answerOpening(
         bytes32 jobId,
+        JobConfig calldata cfg,
         uint256 round,
-        RoundRef calldata ref,
+        History calldata history,
         uint256 salt,
         uint256 total,
         uint256[] calldata words,
@@ -428,37 +452,28 @@ interface ISettleFL is ISettleFLTypes {
     /// @notice Resolve an unanswered opening request after its deadline: a fault at `round - 1` (the job
     ///         ends, the tip rolls back to `round - 1`); the fee is refunded to the requester.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round The requested round (`<= tip`).
-    function resolveRequest(bytes32 jobId, uint256 round) external;
+    /// @param history A history covering `round`.
+    function resolveRequest(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history) external;
 
     /// @notice Prove that the aggregator signed a commitment for a committed, non-void round
     ///         `1 <= round <= tip` that differs from the chain's. Before payouts open: a fault (no
     ///         rollback). After: moves what remains of the aggregator bond (clean outcome) to the prover.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round The round.
-    /// @param ref The round as stored.
+    /// @param history A history covering `round`.
     /// @param otherCommitment The signed commitment `C' != C_r`.
-    /// @param proof `Receipt` proof of `[C', domain, round, pubHash, msg.sender]`.
+    /// @param proof `Receipt` proof of `[C', domain, pubHash, msg.sender + 2^160 * round]`.
     function proveEquivocation(
         bytes32 jobId,
+        JobConfig calldata cfg,
         uint256 round,
-        RoundRef calldata ref,
+        History calldata history,
         uint256 otherCommitment,
         Proof calldata proof
     ) external;
-
-    /// @notice Open payouts: anyone, after finalize, once every window has closed and no challenge or
-    ///         opening request is pending. Fixes the settled state `C_tip`, the outcome and (on a fault)
-    ///         the reward recipient, who gets `rho` (10%) of the aggregator bond.
-    /// @dev Strictly after the latest of: the last commit + challengeWindow, finalize + challengeWindow
-    ///      (the tip stays requestable that long, in both variants), and every answered request +
-    ///      challengeWindow (CC). Challenges and requests left on rounds above the tip by a rollback
-    ///      are void and must be `reclaim`ed first (anyone may; the bond goes back to its owner). The
-    ///      reward recipient is whoever faulted round `tip + 1` (unanswered challenge, else unanswered
-    ///      request), else the equivocation prover.
-    /// @param jobId The job.
-    /// @param tipRef The tip as stored.
-    function openPayouts(bytes32 jobId, RoundRef calldata tipRef) external;
 
     /// @notice Pay one batch of the settled state: anyone, each batch once, with the batch's `B` words as
     ///         calldata and a `Payout` proof. Clean outcome: `S_i * unitPrice`; fault: the escrow pro rata
@@ -471,17 +486,15 @@ interface ISettleFL is ISettleFLTypes {
     ///      a 50k cap checked by balance delta; a batch reverts (`InsufficientGas`) rather than starve a
     ///      payee's call.
     /// @param jobId The job.
-    /// @param batch The batch index (`batch * B < n`).
-    /// @param n The settled state's `n` (fixed by the first batch).
-    /// @param total The settled state's total (fixed by the first batch).
-    /// @param words The batch's `B` words (zeros past `n`).
-    /// @param proof `Payout` proof of `[C_tip, domain, tip, n, total, batch, x, y]`.
+    /// @param cfg The job's configuration.
+    /// @param tip A history ending at the tip.
+    /// @param batch The batch: index (`index * B < n`), `n`, `total` and its `B` words.
+    /// @param proof `Payout` proof of `[C_tip, x, y]`, `(x, y)` over `[domain, tip, n, total, index, words]`.
     function payout(
         bytes32 jobId,
-        uint256 batch,
-        uint256 n,
-        uint256 total,
-        uint256[] calldata words,
+        JobConfig calldata cfg,
+        History calldata tip,
+        PayoutBatch calldata batch,
         Proof calldata proof
     ) external;
 
@@ -492,22 +505,22 @@ interface ISettleFL is ISettleFLTypes {
 
     // ------------------------------------------------------------------------------------- views
 
-    /// @notice Everything stored about a job.
+    /// @notice Everything stored about a job, decoded (zero if unknown).
     /// @param jobId The job.
-    /// @return The job record (zero if unknown).
-    function getJob(bytes32 jobId) external view returns (Job memory);
+    /// @return The job.
+    function getJob(bytes32 jobId) external view returns (JobView memory);
 
-    /// @notice The variant and build index of a job.
+    /// @notice The stored rolling hash at checkpoint `index` (round `16 * index`), 0 if none.
     /// @param jobId The job.
-    /// @return variant The variant.
-    /// @return build The build index.
-    function jobConfig(bytes32 jobId) external view returns (Variant variant, uint256 build);
+    /// @param index The checkpoint index (>= 1).
+    /// @return The hash `H_{16 * index}`.
+    function checkpointOf(bytes32 jobId, uint256 index) external view returns (uint256);
 
-    /// @notice The stored hash of a round, `keccak256(abi.encode(C_r, t_r))` (0 if never committed).
+    /// @notice Checks a history against the stored hashes (reverts like the state-changing calls do).
     /// @param jobId The job.
-    /// @param round The round.
-    /// @return The stored hash. Rounds above the tip are void.
-    function roundHash(bytes32 jobId, uint256 round) external view returns (bytes32);
+    /// @param history The history.
+    /// @return first The first round it covers.
+    function checkHistory(bytes32 jobId, History calldata history) external view returns (uint256 first);
 
     /// @notice The challenge record of a round.
     /// @param jobId The job.
@@ -529,24 +542,37 @@ interface ISettleFL is ISettleFLTypes {
 
     /// @notice What each sub-ledger of a job still holds.
     /// @param jobId The job.
+    /// @param cfg The job's configuration (it holds the escrow and bond received).
     /// @return escrow Escrow held.
     /// @return bond Aggregator bond held.
     /// @return disputes Challenger bonds and request fees held.
-    function heldOf(bytes32 jobId) external view returns (uint256 escrow, uint256 bond, uint256 disputes);
+    function heldOf(bytes32 jobId, JobConfig calldata cfg)
+        external
+        view
+        returns (uint256 escrow, uint256 bond, uint256 disputes);
 
     /// @notice When payouts may open (strictly after this time), and what is still pending.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
+    /// @param tip A history ending at the tip.
     /// @return notBefore Payouts open strictly after this timestamp (once finalized).
     /// @return openChallenges Challenges not yet answered, resolved or reclaimed.
     /// @return openRequests Opening requests not yet answered, resolved or reclaimed.
-    function payoutsOpenAfter(bytes32 jobId) external view returns (uint256 notBefore, uint256 openChallenges, uint256 openRequests);
+    function payoutsOpenAfter(bytes32 jobId, JobConfig calldata cfg, History calldata tip)
+        external
+        view
+        returns (uint256 notBefore, uint256 openChallenges, uint256 openRequests);
 
     /// @notice The end (inclusive) of round `round`'s challenge window given its commit time.
     /// @param jobId The job.
+    /// @param cfg The job's configuration.
     /// @param round The round.
     /// @param time The round's commit time.
     /// @return The last second at which the round can be challenged.
-    function challengeWindowEnd(bytes32 jobId, uint256 round, uint256 time) external view returns (uint256);
+    function challengeWindowEnd(bytes32 jobId, JobConfig calldata cfg, uint256 round, uint256 time)
+        external
+        view
+        returns (uint256);
 
     /// @notice Credits withdrawable by `account` in `token` (address(0): ETH).
     /// @param account The account.
@@ -563,8 +589,8 @@ interface ISettleFL is ISettleFLTypes {
     /// @return The build.
     function buildAt(uint256 build) external view returns (BuildConfig memory);
 
-    /// @notice The deployment-wide minimums.
-    /// @return The minimums.
+    /// @notice The deployment-wide bounds.
+    /// @return The minimums (and `maxDuration`, the cap of every window).
     function minimums() external view returns (Minimums memory);
 
     /// @notice The fixed valuation of an allowlisted token (wei per 1e18 base units); 0 if not allowed.
@@ -583,23 +609,31 @@ interface ISettleFL is ISettleFLTypes {
     /// @return The domain.
     function computeDomain(bytes32 jobId) external view returns (uint256);
 
-    /// @notice `keccak256(abi.encode(commitment, time))`, as stored per round.
+    /// @notice One step of the rolling hash: `keccak256(abi.encode(before, round, commitment, time)) >> 56`.
+    /// @param before The hash of the previous round (0 before round 0).
+    /// @param round The round.
     /// @param commitment `C_r`.
     /// @param time `t_r`.
-    /// @return The hash.
-    function computeRoundHash(uint256 commitment, uint256 time) external pure returns (bytes32);
+    /// @return The 200-bit hash `H_r`.
+    function linkHash(uint256 before, uint256 round, uint256 commitment, uint256 time) external pure returns (uint256);
 
-    /// @notice The `(x, y)` this contract derives for an Opening proof submitted by `sender`.
-    /// @param head Every public input but `x, y`, plus the job and the sender.
+    /// @notice The `(x, y)` this contract derives for an Opening proof submitted by `head.sender`.
+    /// @param head Every value the proof binds besides the words, plus the job and the sender.
     /// @param words The `n` words.
     /// @return x The challenge point.
     /// @return y The evaluation.
-    function openingChallenge(Compression.OpeningHead calldata head, uint256[] calldata words) external view returns (uint256 x, uint256 y);
+    function openingChallenge(Compression.OpeningHead calldata head, uint256[] calldata words)
+        external
+        view
+        returns (uint256 x, uint256 y);
 
-    /// @notice The `(x, y)` this contract derives for a Payout proof submitted by `sender`.
-    /// @param head Every public input but `x, y`, plus the job and the sender.
+    /// @notice The `(x, y)` this contract derives for a Payout proof submitted by `head.sender`.
+    /// @param head Every value the proof binds besides the words, plus the job and the sender.
     /// @param words The batch's `B` words.
     /// @return x The challenge point.
     /// @return y The evaluation.
-    function payoutChallenge(Compression.PayoutHead calldata head, uint256[] calldata words) external view returns (uint256 x, uint256 y);
+    function payoutChallenge(Compression.PayoutHead calldata head, uint256[] calldata words)
+        external
+        view
+        returns (uint256 x, uint256 y);
 }

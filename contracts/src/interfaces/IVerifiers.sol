@@ -9,20 +9,31 @@ pragma solidity 0.8.37;
 /// @dev Public-signal order is the order of the circom `signal input` declarations
 ///      (settlefl/circuits/spec.py); `b` is in Solidity order (the two Fp2 pairs swapped).
 
-/// @notice Opening(N): C opens, with this salt, to the N words bound by (x, y).
+/// @notice Opening(N): C opens to the header and N words bound by (x, y).
 interface IOpeningVerifier {
-    /// @param pubSignals [C, domain, r, n, total, maxUnits, salt, x, y]
+    /// @param pubSignals [C, x, y]; (x, y) bind [domain, r, n, total, maxUnits, salt, words]
     function verifyProof(
         uint256[2] calldata a,
         uint256[2][2] calldata b,
         uint256[2] calldata c,
-        uint256[9] calldata pubSignals
+        uint256[3] calldata pubSignals
     ) external view returns (bool);
 }
 
 /// @notice Transition(N, K, J): C_new is a valid successor of C_prev (round r-1 -> r). Never compressed.
 interface ITransitionVerifier {
-    /// @param pubSignals [C_prev, C_new, r, sender]
+    /// @param pubSignals [C_prev, C_new, sender + 2^160 * r]
+    function verifyProof(
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[3] calldata pubSignals
+    ) external view returns (bool);
+}
+
+/// @notice Receipt: C opens to round r of this domain and carries the aggregator's EdDSA signature.
+interface IReceiptVerifier {
+    /// @param pubSignals [C, domain, pubHash, sender + 2^160 * r]
     function verifyProof(
         uint256[2] calldata a,
         uint256[2][2] calldata b,
@@ -31,24 +42,13 @@ interface ITransitionVerifier {
     ) external view returns (bool);
 }
 
-/// @notice Receipt: C opens to round r of this domain and carries the aggregator's EdDSA signature.
-interface IReceiptVerifier {
-    /// @param pubSignals [C, domain, r, pubHash, sender]
-    function verifyProof(
-        uint256[2] calldata a,
-        uint256[2][2] calldata b,
-        uint256[2] calldata c,
-        uint256[5] calldata pubSignals
-    ) external view returns (bool);
-}
-
 /// @notice Payout(N, B): C opens to a state whose batch `batch` holds exactly the B words bound by (x, y).
 interface IPayoutVerifier {
-    /// @param pubSignals [C, domain, r, n, total, batch, x, y]
+    /// @param pubSignals [C, x, y]; (x, y) bind [domain, r, n, total, batch, words]
     function verifyProof(
         uint256[2] calldata a,
         uint256[2][2] calldata b,
         uint256[2] calldata c,
-        uint256[8] calldata pubSignals
+        uint256[3] calldata pubSignals
     ) external view returns (bool);
 }

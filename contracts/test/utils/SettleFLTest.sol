@@ -5,6 +5,7 @@ pragma solidity 0.8.37;
 // forge-lint: disable-start(unsafe-typecast, block-timestamp)
 
 import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {SettleFL} from "../../src/SettleFL.sol";
 import {ISettleFL, ISettleFLTypes} from "../../src/interfaces/ISettleFL.sol";
 import {OpeningVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/opening/OpeningVerifier.sol";
@@ -17,6 +18,9 @@ import {MockToken, FalseToken, NoReturnToken, LyingToken, GreedyToken, ReturnBom
 ///         the fixtures were proven for, the fixed actors, and the "standard" job of
 ///         contracts/test/fixtures/std.json (made by scripts/make_fixtures.py). Every proof in the
 ///         fixtures binds chain 31337, SETTLE, the job and its sender.
+/// @dev The bed mirrors what a client keeps: the job's configuration (decoded from `JobCreated`) and,
+///      per round of the standard job, the commitment committed, its time and the rolling hash, so every
+///      test can build the `History` a call needs (`_hist`, `_tipHist`, `_history`).
 abstract contract SettleFLTest is Test, ISettleFLTypes {
     // Fixed addresses, mirrored in scripts/make_fixtures.py.
     address internal constant SETTLE = address(uint160(0x5E771E0000000000000000000000000000000001));
@@ -37,6 +41,7 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
 
     uint256 internal constant P = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 internal constant T0 = 1_700_000_000;
+    uint256 internal constant NONCE = 0; // the standard job's creation nonce
     uint256 internal constant MAX_UNITS = 2_000_000;
     uint256 internal constant UNIT_PRICE = 5e11;
     uint256 internal constant ESCROW = MAX_UNITS * UNIT_PRICE; // 1 ether
@@ -48,8 +53,11 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
     uint32 internal constant INACTIVITY = 3 days;
     uint32 internal constant DURATION = 30 days;
     uint256 internal constant B = 16;
+    uint256 internal constant K = 16; // SettleFL.CHECKPOINT_INTERVAL
+    /// @dev The rounds of the standard job the fixtures hold states (and commitments) for.
+    uint256 internal constant LAST_FIXTURE_ROUND = 34;
 
-    // Deployment minimums.
+    // Deployment bounds.
     uint256 internal constant MIN_BOND_BPS = 1000;
     uint256 internal constant MIN_CH_BOND = 0.01 ether;
     uint256 internal constant MIN_REQ_FEE = 0.001 ether;
@@ -75,8 +83,12 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
     uint256 internal DOMAIN;
     uint256 internal PUBHASH;
 
-    /// @dev Commit time of each round of the standard job (index = round).
-    uint32[8] internal times;
+    /// @dev The standard job's configuration as created (escrow = what arrived).
+    JobConfig internal jobCfg;
+    /// @dev Per round of the standard job: the commitment committed, its time, the rolling hash H_r.
+    uint256[64] internal commitments;
+    uint32[64] internal times;
+    uint256[64] internal hashes;
 
     function setUp() public virtual {
         vm.warp(T0);
@@ -191,6 +203,11 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         );
     }
 
+    /// @dev Batch `batch` of fixture state `state`, as `payout` takes it.
+    function _batch(string memory state, uint256 batch) internal view returns (PayoutBatch memory) {
+        return PayoutBatch(batch, _n(state), _total(state), _payoutWords(state, batch));
+    }
+
     // ------------------------------------------------------------------------------ job helpers
 
     function _terms(Variant variant, address asset) internal view returns (JobTerms memory) {
@@ -212,7 +229,8 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         });
     }
 
-    /// @dev Creates the standard job (aggregator AGG, nonce 0) with `t`; funds and approves tokens.
+    /// @dev Creates the standard job (aggregator AGG, nonce 0) with `t`; funds and approves tokens; keeps
+    ///      the configuration the contract emitted (what a client keeps) in `jobCfg`.
     function _create(JobTerms memory t) internal returns (bytes32 jobId) {
         uint256 value = t.bond;
         if (t.token == address(0)) {
@@ -222,9 +240,23 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
             vm.prank(AGG);
             MockToken(t.token).approve(SETTLE, t.escrow);
         }
+        vm.recordLogs();
         vm.prank(AGG);
-        jobId = settle.createJob{value: value}(0, t, _C("r0"), _words("r0"), _proof("genesis"));
-        times[0] = uint32(block.timestamp);
+        jobId = settle.createJob{value: value}(NONCE, t, _C("r0"), _words("r0"), _proof("genesis"));
+        jobCfg = _createdConfig(jobId);
+        _record(0, _C("r0"));
+    }
+
+    /// @dev The configuration in the `JobCreated` event of `jobId` among the recorded logs.
+    function _createdConfig(bytes32 jobId) internal returns (JobConfig memory cfg) {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == JobCreated.selector && logs[i].topics[1] == jobId) {
+                (, cfg,,,) = abi.decode(logs[i].data, (uint256, JobConfig, uint256, uint256, uint256));
+                return cfg;
+            }
+        }
+        revert("no JobCreated event");
     }
 
     function _createCC() internal returns (bytes32) {
@@ -235,18 +267,37 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         return _create(_terms(Variant.CommitProof, address(0)));
     }
 
+    /// @dev The standard job's configuration.
+    function _cfg() internal view returns (JobConfig memory) {
+        return jobCfg;
+    }
+
+    /// @dev Mirrors a commit of the standard job at the current time (what a client derives from events).
+    function _record(uint256 r, uint256 commitment) internal {
+        commitments[r] = commitment;
+        times[r] = uint32(block.timestamp);
+        hashes[r] = settle.linkHash(r == 0 ? 0 : hashes[r - 1], r, commitment, block.timestamp);
+    }
+
     /// @dev Optimistic commit of round `r` of the standard job at the current time.
     function _commit(uint256 r) internal {
+        _commitC(r, _C(r));
+    }
+
+    /// @dev Optimistic commit of `commitment` as round `r` of the standard job.
+    function _commitC(uint256 r, uint256 commitment) internal {
         vm.prank(AGG);
-        settle.commit(JOB, _C(r));
-        times[r] = uint32(block.timestamp);
+        settle.commit(NONCE, commitment);
+        _record(r, commitment);
     }
 
     /// @dev Proof-carrying commit of round `r` (1..3) by the aggregator.
     function _commitWithProof(uint256 r) internal {
         vm.prank(AGG);
-        settle.commitWithProof(JOB, _C(r - 1), _C(r), _proof(string.concat("transition", vm.toString(r), "Agg")));
-        times[r] = uint32(block.timestamp);
+        settle.commitWithProof(
+            NONCE, _history(r - 1, r - 1), _C(r), _proof(string.concat("transition", vm.toString(r), "Agg"))
+        );
+        _record(r, _C(r));
     }
 
     /// @dev Commits rounds 1..`upTo`, one hour apart.
@@ -257,37 +308,95 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         }
     }
 
-    function _ref(uint256 r) internal view returns (RoundRef memory) {
-        return RoundRef(_C(r), times[r]);
+    function _tip() internal view returns (uint256) {
+        return settle.getJob(JOB).tip;
+    }
+
+    /// @dev Rounds `first .. last` of the standard job as committed, with `before` = H_{first - 1}.
+    function _history(uint256 first, uint256 last) internal view returns (History memory h) {
+        h.before = first == 0 ? 0 : hashes[first - 1];
+        h.last = last;
+        h.links = new Link[](last + 1 - first);
+        for (uint256 i; i < h.links.length; ++i) {
+            h.links[i] = Link(commitments[first + i], times[first + i]);
+        }
+    }
+
+    /// @dev The shortest valid history covering rounds `from .. to`: it ends at the next checkpoint at or
+    ///      above `to`, or at the tip.
+    function _cover(uint256 from, uint256 to) internal view returns (History memory) {
+        uint256 tip = _tip();
+        uint256 end = to == 0 ? K : (to + K - 1) / K * K;
+        if (end > tip) end = tip;
+        return _history(from, end);
+    }
+
+    /// @dev A history covering rounds `r - 1` and `r` (every dispute path accepts it).
+    function _hist(uint256 r) internal view returns (History memory) {
+        return _cover(r == 0 ? 0 : r - 1, r);
+    }
+
+    /// @dev A one-link history of the tip.
+    function _tipHist() internal view returns (History memory) {
+        uint256 tip = _tip();
+        return _history(tip, tip);
     }
 
     function _challenge(address who, uint256 r) internal {
         vm.prank(who);
-        settle.challenge{value: CH_BOND}(JOB, r, _ref(r));
+        settle.challenge{value: CH_BOND}(JOB, jobCfg, r, _hist(r));
+    }
+
+    function _respond(address who, uint256 r, string memory proofName) internal {
+        vm.prank(who);
+        settle.respond(JOB, jobCfg, r, _hist(r), _proof(proofName));
+    }
+
+    function _resolve(uint256 r) internal {
+        vm.prank(STRANGER);
+        settle.resolve(JOB, jobCfg, r, _hist(r));
     }
 
     function _request(address who, uint256 r) internal {
         vm.prank(who);
-        settle.requestOpening{value: REQ_FEE}(JOB, r, _ref(r));
+        settle.requestOpening{value: REQ_FEE}(JOB, jobCfg, r, _hist(r));
     }
 
+    /// @dev Answers the request on round `r` with fixture state `state` and proof `proofName`.
+    function _answer(address who, uint256 r, string memory state, string memory proofName) internal {
+        vm.prank(who);
+        settle.answerOpening(JOB, jobCfg, r, _hist(r), _salt(state), _total(state), _words(state), _proof(proofName));
+    }
+
+    function _resolveRequest(uint256 r) internal {
+        vm.prank(STRANGER);
+        settle.resolveRequest(JOB, jobCfg, r, _hist(r));
+    }
+
+    /// @dev PROVER proves that the aggregator signed fixture state `other` as round `r`.
+    function _equivocate(uint256 r, string memory other, string memory proofName) internal {
+        vm.prank(PROVER);
+        settle.proveEquivocation(JOB, jobCfg, r, _hist(r), _C(other), _proof(proofName));
+    }
+
+    /// @dev The aggregator finalizes (payouts open in the same call when every window has closed).
     function _finalize() internal {
         vm.prank(AGG);
-        settle.finalize(JOB);
+        settle.finalize(JOB, jobCfg, _tipHist());
     }
 
-    /// @dev Warps past every window and opens payouts on the current tip.
+    /// @dev Warps past every window and opens payouts on the current tip (if they are not open yet).
     function _open() internal {
-        (uint256 notBefore,,) = settle.payoutsOpenAfter(JOB);
+        if (settle.getJob(JOB).phase != Phase.Finalized) return;
+        (uint256 notBefore,,) = settle.payoutsOpenAfter(JOB, jobCfg, _tipHist());
         if (block.timestamp <= notBefore) vm.warp(notBefore + 1);
-        uint256 tip = settle.getJob(JOB).tip;
         vm.prank(STRANGER);
-        settle.openPayouts(JOB, _ref(tip));
+        settle.openPayouts(JOB, jobCfg, _tipHist());
     }
 
     function _payBatch(string memory state, uint256 batch) internal {
         vm.prank(SUBMITTER);
-        settle.payout(JOB, batch, _n(state), _total(state), _payoutWords(state, batch), _payoutProof(state, batch));
+        settle.payout(JOB, jobCfg, _tipHist(), _batch(state, batch), _payoutProof(state, batch));
     }
 
     function _payAll(string memory state) internal {
@@ -326,15 +435,32 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         }
     }
 
-    /// @dev Each sub-ledger of `jobId` balances: paid + credited + refunded + held == deposited.
+    /// @dev ETH credits of every account a standard-job test pays (actors and the fixture payees).
+    function _ethCredits() internal view returns (uint256 sum) {
+        address[10] memory actors =
+            [AGG, AGG2, SUBMITTER, PARTICIPANT, PROVER, CHALLENGER, CHALLENGER2, REQUESTER, STRANGER, address(0)];
+        for (uint256 i; i < actors.length; ++i) {
+            sum += settle.creditOf(actors[i], address(0));
+        }
+        for (uint256 i = 0x1000; i < 0x1020; ++i) {
+            if (address(uint160(i)) != PARTICIPANT) sum += settle.creditOf(address(uint160(i)), address(0));
+        }
+    }
+
+    /// @dev The standard job's ledgers balance the contract's ETH (an ETH job alone in the contract): what
+    ///      each ledger still holds plus every ETH credit is exactly SettleFL's balance, and no ledger has
+    ///      paid out more than it received.
     function _assertLedgers(bytes32 jobId) internal view {
-        Job memory j = settle.getJob(jobId);
-        (uint256 e, uint256 b, uint256 d) = settle.heldOf(jobId);
-        assertEq(uint256(j.escrow.paid) + j.escrow.credited + j.escrow.refunded + e, j.escrow.deposited, "escrow ledger");
-        assertEq(uint256(j.bond.paid) + j.bond.credited + j.bond.refunded + b, j.bond.deposited, "bond ledger");
-        assertEq(
-            uint256(j.disputes.paid) + j.disputes.credited + j.disputes.refunded + d, j.disputes.deposited, "disputes ledger"
-        );
+        (uint256 e, uint256 b, uint256 d) = settle.heldOf(jobId, jobCfg);
+        JobView memory j = settle.getJob(jobId);
+        assertEq(j.escrowOut + e, jobCfg.terms.escrow, "escrow ledger");
+        assertEq(j.bondOut + b, jobCfg.terms.bond, "bond ledger");
+        assertEq(j.disputesOut + d, j.disputesIn, "disputes ledger");
+        if (jobCfg.terms.token == address(0)) {
+            assertEq(SETTLE.balance, e + b + d + _ethCredits(), "SettleFL's balance is what its ledgers hold plus credits");
+        } else {
+            assertEq(SETTLE.balance, b + d + _ethCredits(), "SettleFL's ETH is the bond and dispute ledgers plus credits");
+        }
     }
 }
 // forge-lint: disable-end(unsafe-typecast, block-timestamp)
