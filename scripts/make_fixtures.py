@@ -169,6 +169,7 @@ def generate(build: Path) -> dict[str, Any]:
         "transition3Agg": p(prover.prove_transition(s["r2"], s["r3"], addr(AGG))),
         "transition2Participant": p(prover.prove_transition(s["r1"], s["r2"], addr(PARTICIPANT))),
         "transition17Participant": p(prover.prove_transition(s["r16"], s["r17"], addr(PARTICIPANT))),
+        "transition17Agg": p(prover.prove_transition(s["r16"], s["r17"], addr(AGG))),
         "opening2Participant": p(prover.prove_opening(s["r2"], ctx, addr(PARTICIPANT))),
         "opening3Participant": p(prover.prove_opening(s["r3"], ctx, addr(PARTICIPANT))),
         "opening17Participant": p(prover.prove_opening(s["r17"], ctx, addr(PARTICIPANT))),

@@ -113,3 +113,20 @@ contract ReturnBombToken is MockToken {
         }
     }
 }
+
+/// @notice Calls a contract recipient's `onTokenReceived` after each transfer (an ERC-777-style hook).
+///         A hostile payee's hook sends tokens back to the sender, so the sender's balance rises.
+contract HookToken is MockToken {
+    function transfer(address to, uint256 amount) external override returns (bool) {
+        _move(msg.sender, to, amount);
+        if (to.code.length != 0) TokenHookPayee(to).onTokenReceived(msg.sender, amount);
+        return true;
+    }
+}
+
+/// @notice A payee whose token hook sends back more than it received (it holds tokens of its own).
+contract TokenHookPayee {
+    function onTokenReceived(address from, uint256 amount) external {
+        MockToken(msg.sender).transfer(from, amount + 1);
+    }
+}

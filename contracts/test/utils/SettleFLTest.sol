@@ -12,7 +12,9 @@ import {OpeningVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/ope
 import {TransitionVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/transition/TransitionVerifier.sol";
 import {ReceiptVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/receipt/ReceiptVerifier.sol";
 import {PayoutVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/payout/PayoutVerifier.sol";
-import {MockToken, FalseToken, NoReturnToken, LyingToken, GreedyToken, ReturnBombToken} from "../mocks/Tokens.sol";
+import {
+    MockToken, FalseToken, NoReturnToken, LyingToken, GreedyToken, ReturnBombToken, HookToken
+} from "../mocks/Tokens.sol";
 
 /// @notice The shared test bed: the committed test build's real verifiers, SettleFL at the fixed address
 ///         the fixtures were proven for, the fixed actors, and the "standard" job of
@@ -76,6 +78,7 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
     LyingToken internal lyingToken;
     GreedyToken internal greedyToken;
     ReturnBombToken internal bombToken;
+    HookToken internal hookToken;
 
     string internal fx;
     bytes32 internal JOB;
@@ -106,6 +109,7 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         lyingToken = new LyingToken();
         greedyToken = new GreedyToken();
         bombToken = new ReturnBombToken();
+        hookToken = new HookToken();
 
         deployCodeTo("SettleFL.sol:SettleFL", abi.encode(_builds(), _tokens(), _mins()), SETTLE);
         settle = SettleFL(SETTLE);
@@ -129,7 +133,7 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
     }
 
     function _tokens() internal view returns (TokenConfig[] memory tokens) {
-        tokens = new TokenConfig[](7);
+        tokens = new TokenConfig[](8);
         tokens[0] = TokenConfig(address(token), 1e18);
         tokens[1] = TokenConfig(address(fotToken), 1e18);
         tokens[2] = TokenConfig(address(falseToken), 1e18);
@@ -137,6 +141,7 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         tokens[4] = TokenConfig(address(lyingToken), 1e18);
         tokens[5] = TokenConfig(address(greedyToken), 1e18);
         tokens[6] = TokenConfig(address(bombToken), 1e18);
+        tokens[7] = TokenConfig(address(hookToken), 1e18);
     }
 
     function _mins() internal pure returns (Minimums memory) {
