@@ -298,10 +298,9 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
 
     /// @dev Proof-carrying commit of round `r` (1..3) by the aggregator.
     function _commitWithProof(uint256 r) internal {
+        History memory h = _history(r - 1, r - 1);
         vm.prank(AGG);
-        settle.commitWithProof(
-            NONCE, _history(r - 1, r - 1), _C(r), _proof(string.concat("transition", vm.toString(r), "Agg"))
-        );
+        settle.commitWithProof(NONCE, h, _C(r), _proof(string.concat("transition", vm.toString(r), "Agg")));
         _record(r, _C(r));
     }
 
@@ -347,47 +346,58 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         return _history(tip, tip);
     }
 
+    // Every helper builds its history before `vm.prank`: `_hist` reads the tip with a call, which would
+    // consume the prank.
+
     function _challenge(address who, uint256 r) internal {
+        History memory h = _hist(r);
         vm.prank(who);
-        settle.challenge{value: CH_BOND}(JOB, jobCfg, r, _hist(r));
+        settle.challenge{value: CH_BOND}(JOB, jobCfg, r, h);
     }
 
     function _respond(address who, uint256 r, string memory proofName) internal {
+        History memory h = _hist(r);
         vm.prank(who);
-        settle.respond(JOB, jobCfg, r, _hist(r), _proof(proofName));
+        settle.respond(JOB, jobCfg, r, h, _proof(proofName));
     }
 
     function _resolve(uint256 r) internal {
+        History memory h = _hist(r);
         vm.prank(STRANGER);
-        settle.resolve(JOB, jobCfg, r, _hist(r));
+        settle.resolve(JOB, jobCfg, r, h);
     }
 
     function _request(address who, uint256 r) internal {
+        History memory h = _hist(r);
         vm.prank(who);
-        settle.requestOpening{value: REQ_FEE}(JOB, jobCfg, r, _hist(r));
+        settle.requestOpening{value: REQ_FEE}(JOB, jobCfg, r, h);
     }
 
     /// @dev Answers the request on round `r` with fixture state `state` and proof `proofName`.
     function _answer(address who, uint256 r, string memory state, string memory proofName) internal {
+        History memory h = _hist(r);
         vm.prank(who);
-        settle.answerOpening(JOB, jobCfg, r, _hist(r), _salt(state), _total(state), _words(state), _proof(proofName));
+        settle.answerOpening(JOB, jobCfg, r, h, _salt(state), _total(state), _words(state), _proof(proofName));
     }
 
     function _resolveRequest(uint256 r) internal {
+        History memory h = _hist(r);
         vm.prank(STRANGER);
-        settle.resolveRequest(JOB, jobCfg, r, _hist(r));
+        settle.resolveRequest(JOB, jobCfg, r, h);
     }
 
     /// @dev PROVER proves that the aggregator signed fixture state `other` as round `r`.
     function _equivocate(uint256 r, string memory other, string memory proofName) internal {
+        History memory h = _hist(r);
         vm.prank(PROVER);
-        settle.proveEquivocation(JOB, jobCfg, r, _hist(r), _C(other), _proof(proofName));
+        settle.proveEquivocation(JOB, jobCfg, r, h, _C(other), _proof(proofName));
     }
 
     /// @dev The aggregator finalizes (payouts open in the same call when every window has closed).
     function _finalize() internal {
+        History memory h = _tipHist();
         vm.prank(AGG);
-        settle.finalize(JOB, jobCfg, _tipHist());
+        settle.finalize(JOB, jobCfg, h);
     }
 
     /// @dev Warps past every window and opens payouts on the current tip (if they are not open yet).
@@ -395,13 +405,15 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         if (settle.getJob(JOB).phase != Phase.Finalized) return;
         (uint256 notBefore,,) = settle.payoutsOpenAfter(JOB, jobCfg, _tipHist());
         if (block.timestamp <= notBefore) vm.warp(notBefore + 1);
+        History memory h = _tipHist();
         vm.prank(STRANGER);
-        settle.openPayouts(JOB, jobCfg, _tipHist());
+        settle.openPayouts(JOB, jobCfg, h);
     }
 
     function _payBatch(string memory state, uint256 batch) internal {
+        History memory h = _tipHist();
         vm.prank(SUBMITTER);
-        settle.payout(JOB, jobCfg, _tipHist(), _batch(state, batch), _payoutProof(state, batch));
+        settle.payout(JOB, jobCfg, h, _batch(state, batch), _payoutProof(state, batch));
     }
 
     function _payAll(string memory state) internal {
