@@ -174,7 +174,7 @@ contract SettleFL is SettleFLBase, ISettleFL {
     function finalize(bytes32 jobId, JobConfig calldata cfg, History calldata tip) external nonReentrant {
         _checkConfig(jobId, cfg);
         uint256 head = _heads[jobId];
-        if (head & DEADLINE_MASK == 0) revert AlreadyFinalized();
+        if (_phase(head) != Phase.Active) revert AlreadyFinalized();
         Link calldata tipLink = _tipLink(jobId, head, tip);
         bool byAggregator = msg.sender == cfg.aggregator;
         if (!byAggregator) {
@@ -185,34 +185,34 @@ contract SettleFL is SettleFLBase, ISettleFL {
             }
         }
         Status storage st = _status[jobId];
-        _close(jobId, st, head, cfg.terms.challengeWindow, !byAggregator);
+        head = _close(jobId, st, head, cfg.terms.challengeWindow, !byAggregator);
         if (
             byAggregator && st.openChallenges == 0 && st.openRequests == 0
                 && block.timestamp > _windowsEnd(st, tipLink.time, cfg.terms.challengeWindow)
-        ) _openPayouts(jobId, cfg, st, _tipOf(head), tipLink.commitment);
+        ) _openPayouts(jobId, cfg, st.faulted, head, tipLink.commitment);
     }
 
     /// @inheritdoc ISettleFL
     function openPayouts(bytes32 jobId, JobConfig calldata cfg, History calldata tip) external nonReentrant {
         _checkConfig(jobId, cfg);
-        Status storage st = _status[jobId];
-        Phase phase = st.phase;
-        if (phase == Phase.None) revert NotFinalized();
-        if (phase != Phase.Finalized) revert PayoutsAlreadyOpen();
         uint256 head = _heads[jobId];
+        Phase phase = _phase(head);
+        if (phase == Phase.Active) revert NotFinalized();
+        if (phase != Phase.Finalized) revert PayoutsAlreadyOpen();
+        Status storage st = _status[jobId];
         Link calldata tipLink = _tipLink(jobId, head, tip);
         if (st.openChallenges != 0 || st.openRequests != 0) revert DisputesPending(st.openChallenges, st.openRequests);
         uint256 notBefore = _windowsEnd(st, tipLink.time, cfg.terms.challengeWindow);
         if (block.timestamp <= notBefore) revert TooEarly(notBefore);
-        _openPayouts(jobId, cfg, st, _tipOf(head), tipLink.commitment);
+        _openPayouts(jobId, cfg, st.faulted, head, tipLink.commitment);
     }
 
     /// @dev Fixes the outcome and pays `rho` of the bond to the reward recipient on a fault.
-    function _openPayouts(bytes32 jobId, JobConfig calldata cfg, Status storage st, uint256 tip, uint256 commitment)
+    function _openPayouts(bytes32 jobId, JobConfig calldata cfg, bool faulted, uint256 head, uint256 commitment)
         private
     {
-        st.phase = Phase.PayoutsOpen;
-        bool faulted = st.faulted;
+        _heads[jobId] = _withState(head, STATE_PAYOUTS_OPEN);
+        uint256 tip = _tipOf(head);
         address recipient;
         uint256 reward;
         if (faulted) {
@@ -238,11 +238,11 @@ contract SettleFL is SettleFLBase, ISettleFL {
         bool complete;
         bool faulted;
         {
+            if (_phase(head) != Phase.PayoutsOpen) revert PayoutsNotOpen();
             Status storage st = _status[jobId];
-            if (st.phase != Phase.PayoutsOpen) revert PayoutsNotOpen();
             uint256 batches = _checkBatch(st, _buildOf(head), cfg, batch);
             _checkPayoutProof(jobId, head, _tipLink(jobId, head, tip).commitment, batch, proof);
-            (complete, faulted) = _markPaid(st, batch.index, batches, batch.total);
+            (complete, faulted) = _markPaid(jobId, st, head, batch.index, batches, batch.total);
         }
         uint256 total = batch.total;
         (uint256 escrowOut, uint256 bondOut) =
@@ -252,8 +252,9 @@ contract SettleFL is SettleFLBase, ISettleFL {
     }
 
     /// @dev Effects first: the batch is paid, and the job completed by its last batch (or by any batch when
-    ///      `total = 0`: nobody is owed anything), before any transfer.
-    function _markPaid(Status storage st, uint256 batch, uint256 batches, uint256 total)
+    ///      `total = 0`: nobody is owed anything), before any transfer. A completed job needs no bitmap (every
+    ///      batch counts as paid), so a job paid in one batch writes only its head.
+    function _markPaid(bytes32 jobId, Status storage st, uint256 head, uint256 batch, uint256 batches, uint256 total)
         private
         returns (bool complete, bool faulted)
     {
@@ -263,8 +264,9 @@ contract SettleFL is SettleFLBase, ISettleFL {
         // forge-lint: disable-next-line(incorrect-shift)
         complete = total == 0 || paid == (1 << batches) - 1;
         // forge-lint: disable-next-line(unsafe-typecast)
-        st.paidBatches = uint64(paid);
-        if (complete) st.phase = Phase.Completed;
+        if (complete) _heads[jobId] = _withState(head, STATE_COMPLETED);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        else st.paidBatches = uint64(paid);
         faulted = st.faulted;
     }
 
@@ -468,12 +470,12 @@ contract SettleFL is SettleFLBase, ISettleFL {
         Status memory st = _status[jobId];
         Money memory m = _money[jobId];
         Disputes memory d = _disputes[jobId];
-        v.phase = st.phase == Phase.None ? Phase.Active : st.phase;
+        v.phase = _phase(head);
         v.variant = head & CP_BIT != 0 ? Variant.CommitProof : Variant.CommitChallenge;
         v.build = _buildOf(head);
         v.tip = _tipOf(head);
         v.headHash = head >> HASH_SHIFT;
-        v.commitDeadline = head & DEADLINE_MASK;
+        v.commitDeadline = v.phase == Phase.Active ? head & DEADLINE_MASK : 0;
         v.configHash = _configs[jobId];
         v.faulted = st.faulted;
         v.bondSlashed = st.bondSlashed;
@@ -513,6 +515,7 @@ contract SettleFL is SettleFLBase, ISettleFL {
 
     /// @inheritdoc ISettleFL
     function isBatchPaid(bytes32 jobId, uint256 batch) external view returns (bool) {
+        if (_phase(_heads[jobId]) == Phase.Completed) return true;
         return batch < MAX_BATCHES && (_status[jobId].paidBatches >> batch) & 1 != 0;
     }
 

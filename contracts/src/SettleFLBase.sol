@@ -56,12 +56,19 @@ abstract contract SettleFLBase is ISettleFLTypes {
     uint256 internal constant UNITS_LIMIT = 1 << 93;
     uint256 internal constant ETH_GUARD = ETH_STIPEND + ETH_STIPEND / 63 + CALL_RESERVE_GAS;
 
-    // The head of a job, one slot: H_tip (200 bits) | tip (21) | build (2) | CP flag (1) | commitDeadline (32).
+    // The head of a job, one slot: H_tip (200 bits) | tip (21) | build (2) | CP flag (1) | state (32). The
+    // state is the commit deadline while the job is active (always > 2: it was in the future at creation);
+    // once closed it is the phase: 0 Finalized, 1 PayoutsOpen, 2 Completed. So a commit, a finalize and a
+    // clean job's single payout batch touch no other mutable slot, and a commit after closing fails its
+    // deadline check by construction.
     uint256 internal constant HASH_SHIFT = 56;
     uint256 internal constant TIP_SHIFT = 35;
     uint256 internal constant BUILD_SHIFT = 33;
     uint256 internal constant CP_BIT = 1 << 32;
     uint256 internal constant DEADLINE_MASK = (1 << 32) - 1;
+    uint256 internal constant STATE_FINALIZED = 0;
+    uint256 internal constant STATE_PAYOUTS_OPEN = 1;
+    uint256 internal constant STATE_COMPLETED = 2;
     /// @dev The bits a commit keeps: build, variant and deadline.
     // forge-lint: disable-next-line(incorrect-shift)
     uint256 internal constant KEEP_ON_COMMIT = (3 << BUILD_SHIFT) | CP_BIT | DEADLINE_MASK;
@@ -104,10 +111,9 @@ abstract contract SettleFLBase is ISettleFLTypes {
 
     // ------------------------------------------------------------------------------------ storage
 
-    /// @dev The mutable state of a job after its commit phase (one slot; zero while active and undisputed).
-    ///      `phase` is `None` while the job is active (the head tells whether it exists).
+    /// @dev What disputes and multi-batch payouts change (one slot; zero for an undisputed job paid in one
+    ///      batch). The phase lives in the head.
     struct Status {
-        Phase phase;
         bool faulted;
         bool bondSlashed;
         uint32 openChallenges;
@@ -230,6 +236,21 @@ abstract contract SettleFLBase is ISettleFLTypes {
 
     function _buildOf(uint256 head) internal pure returns (uint256) {
         return (head >> BUILD_SHIFT) & 3;
+    }
+
+    /// @dev The job's phase, from its head.
+    function _phase(uint256 head) internal pure returns (Phase) {
+        if (head == 0) return Phase.None;
+        uint256 state = head & DEADLINE_MASK;
+        if (state > STATE_COMPLETED) return Phase.Active;
+        if (state == STATE_FINALIZED) return Phase.Finalized;
+        if (state == STATE_PAYOUTS_OPEN) return Phase.PayoutsOpen;
+        return Phase.Completed;
+    }
+
+    /// @dev The head with its state replaced (a closed job's phase).
+    function _withState(uint256 head, uint256 state) internal pure returns (uint256) {
+        return (head & ~DEADLINE_MASK) | state;
     }
 
     /// @dev The head after a rollback to `tip` (whose hash is `hash`): commits closed, variant and build kept.
@@ -387,14 +408,16 @@ abstract contract SettleFLBase is ISettleFLTypes {
 
     // ================================================================================ lifecycle
 
-    /// @dev Closes the commit phase of an active job: the head's deadline becomes 0 (no more commits).
+    /// @dev Closes the commit phase of an active job: the head's state becomes Finalized (no more commits).
     ///      `tipStaysRequestable` (a close by anyone but the aggregator, or a fault) keeps the tip
     ///      requestable for one more challenge window, so an abandoned job's state can still be made payable.
+    ///      Returns the new head.
     function _close(bytes32 jobId, Status storage st, uint256 head, uint256 window, bool tipStaysRequestable)
         internal
+        returns (uint256 closed)
     {
-        _heads[jobId] = head & ~DEADLINE_MASK;
-        st.phase = Phase.Finalized;
+        closed = _withState(head, STATE_FINALIZED);
+        _heads[jobId] = closed;
         if (tipStaysRequestable) st.tipRequestEnd = _time32(block.timestamp + window);
         emit JobFinalized(jobId, msg.sender);
     }
@@ -411,7 +434,7 @@ abstract contract SettleFLBase is ISettleFLTypes {
         uint256 before
     ) internal {
         uint256 tip = _tipOf(head);
-        bool active = st.phase == Phase.None;
+        bool active = _phase(head) == Phase.Active;
         if (kind != FaultKind.Equivocation) {
             tip = round - 1; // round <= tip was checked, so this is min(tip, round - 1)
             head = _rolledBack(head, tip, before);
@@ -423,9 +446,9 @@ abstract contract SettleFLBase is ISettleFLTypes {
     }
 
     /// @dev The job must be active or finalized (disputes are refused once payouts open).
-    function _checkDisputable(Status storage st) internal view {
-        Phase phase = st.phase;
-        if (phase != Phase.None && phase != Phase.Finalized) revert PayoutsAlreadyOpen();
+    function _checkDisputable(uint256 head) internal pure {
+        Phase phase = _phase(head);
+        if (phase != Phase.Active && phase != Phase.Finalized) revert PayoutsAlreadyOpen();
     }
 
     function _challengeWindowEnd(bytes32 jobId, uint256 round, uint256 time, uint256 window)

@@ -139,8 +139,8 @@ contract SettleFLExtension is SettleFLBase {
     {
         _checkConfig(jobId, cfg);
         Status storage st = _status[jobId];
-        _checkDisputable(st);
         uint256 head = _heads[jobId];
+        _checkDisputable(head);
         if (head & CP_BIT != 0) revert WrongVariant();
         Link calldata link = _round(jobId, head, history, round);
         Challenge storage c = _challenges[jobId][round];
@@ -245,8 +245,8 @@ contract SettleFLExtension is SettleFLBase {
     {
         _checkConfig(jobId, cfg);
         Status storage st = _status[jobId];
-        _checkDisputable(st);
         uint256 head = _heads[jobId];
+        _checkDisputable(head);
         Link calldata link = _round(jobId, head, history, round);
         Request storage q = _requests[jobId][round];
         if (q.status != RequestStatus.None) revert AlreadyDisputed(round);
@@ -254,7 +254,7 @@ contract SettleFLExtension is SettleFLBase {
         if (block.timestamp > end) {
             // After a close by anyone but the aggregator (or a fault) the tip stays requestable for one
             // more window, so that an abandoned job's state can be made payable.
-            if (st.phase != Phase.Finalized || round != _tipOf(head) || block.timestamp > st.tipRequestEnd) {
+            if (_phase(head) != Phase.Finalized || round != _tipOf(head) || block.timestamp > st.tipRequestEnd) {
                 revert WindowClosed(round, end);
             }
         }
@@ -385,8 +385,8 @@ contract SettleFLExtension is SettleFLBase {
         _requireReceipt(_buildOf(head), proof, [otherCommitment, _domain(jobId), cfg.terms.pubHash, _rs(round)]);
 
         Status storage st = _status[jobId];
-        Phase phase = st.phase;
-        if (phase == Phase.None || phase == Phase.Finalized) {
+        Phase phase = _phase(head);
+        if (phase == Phase.Active || phase == Phase.Finalized) {
             if (_equivocators[jobId] != address(0)) revert EquivocationAlreadyProven();
             _equivocators[jobId] = msg.sender;
             emit EquivocationProven(jobId, round, msg.sender, otherCommitment, false);

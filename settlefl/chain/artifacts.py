@@ -1,0 +1,95 @@
+"""Contract artifacts (ABI and bytecode) as Foundry compiles them.
+
+Clients bind to the contract through the ABI in Foundry's output (``contracts/out/<File>.sol/<Name>.json``,
+made by ``forge build``); nothing here hand-writes an ABI encoding. A circuit build's Solidity verifiers
+live with the build (``<build>/<circuit>/<Template>Verifier.sol``); :func:`compile_verifier` compiles one
+with the project's pinned solc and settings, so a deployment's verifier code can be compared with what the
+build's manifest vouches for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from settlefl.devchain import REPO_ROOT, foundry_binary
+
+#: Where ``forge build`` writes the project's artifacts.
+DEFAULT_OUT = REPO_ROOT / "contracts" / "out"
+#: The optimizer settings of foundry.toml; verifiers compiled on their own must use the same.
+OPTIMIZER_RUNS = 10_000
+EVM_VERSION = "prague"
+
+
+class ArtifactError(RuntimeError):
+    """An artifact is missing or cannot be compiled; the message says how to make it."""
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One compiled contract."""
+
+    name: str
+    abi: list[dict[str, Any]]
+    bytecode: bytes
+    deployed_bytecode: bytes
+
+    @classmethod
+    def from_file(cls, path: Path) -> Artifact:
+        data = json.loads(path.read_text())
+        return cls(
+            name=path.stem,
+            abi=data["abi"],
+            bytecode=bytes.fromhex(data["bytecode"]["object"].removeprefix("0x")),
+            deployed_bytecode=bytes.fromhex(data["deployedBytecode"]["object"].removeprefix("0x")),
+        )
+
+
+def out_dir() -> Path:
+    """The Foundry output directory (``SETTLEFL_CONTRACTS_OUT`` overrides the checkout's)."""
+    return Path(os.environ.get("SETTLEFL_CONTRACTS_OUT", DEFAULT_OUT))
+
+
+@cache
+def load_artifact(name: str, directory: Path | None = None) -> Artifact:
+    """The artifact of contract ``name`` (e.g. ``SettleFL``) from Foundry's output."""
+    base = directory or out_dir()
+    matches = sorted(base.glob(f"*/{name}.json"))
+    if not matches:
+        raise ArtifactError(
+            f"no compiled artifact for {name} in {base}: run `forge build` (scripts/setup.sh does) or set "
+            "SETTLEFL_CONTRACTS_OUT to a Foundry output directory"
+        )
+    return Artifact.from_file(matches[0])
+
+
+def strip_metadata(code: bytes) -> bytes:
+    """Runtime code without solc's trailing CBOR metadata (it hashes the source path, not the program)."""
+    if len(code) < 2:
+        return code
+    length = int.from_bytes(code[-2:], "big") + 2
+    return code[:-length] if length <= len(code) else code
+
+
+@cache
+def compile_verifier(source: Path, contract: str) -> Artifact:
+    """Compile one snarkjs verifier on its own with the project's pinned solc and optimizer settings."""
+    with tempfile.TemporaryDirectory(prefix="settlefl-verifier-") as tmp:
+        root = Path(tmp)
+        (root / "src").mkdir()
+        (root / "src" / f"{contract}.sol").write_text(source.read_text())
+        command = [
+            str(foundry_binary("forge")), "build", "--root", str(root), "--contracts", "src", "--out",
+            str(root / "out"), "--use", str(REPO_ROOT / "scripts" / "solc"), "--offline", "--optimize",
+            "--optimizer-runs", str(OPTIMIZER_RUNS), "--evm-version", EVM_VERSION,
+        ]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+        if proc.returncode:
+            raise ArtifactError(f"compiling {source} failed: {proc.stderr.strip()[-2000:]}")
+        return Artifact.from_file(root / "out" / f"{contract}.sol" / f"{contract}.json")
