@@ -1,24 +1,30 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 pragma solidity 0.8.37;
 
-/// @title Public-input compression for Opening and Payout proofs (DESIGN.md, "Circuits")
-/// @notice A vector of words travels as calldata; the verifier sees only
-///         `x = keccak256(abi.encode(TAG, chainId, contract, jobId, sender, <other inputs>, words)) mod p`
-///         and `y = sum_k words[k] * x^k mod p` (Horner's rule). Sound only where the committed vector is
-///         fixed before `x` (Opening, Payout), never for Transition. Matches settlefl/compression.py.
-/// @dev Every word must be below 2^253 (canonical: never aliased by `w + p`); `x = 0` is refused.
+/// @title Public-input compression for Opening and Payout proofs (docs/circuits.md, "Fewer public inputs")
+/// @notice The verifier sees only `C, x, y`. The header fields and the words travel as calldata, as one
+///         vector `V` (Opening: `[domain, r, n, total, maxUnits, salt, words]`; Payout:
+///         `[domain, r, n, total, batch, words]`), bound by
+///         `x = keccak256(abi.encode(TAG, chainId, contract, jobId, sender, C, <header in V order>, words)) mod p`
+///         and `y = sum_k V_k x^k mod p` (Horner's rule). Sound only where `V` is fixed before `x` (`C` is
+///         public and opened by the witness: Opening, Payout), never for Transition. Matches
+///         settlefl/compression.py.
+/// @dev Every word must be below 2^253 and every header value below p (canonical: never aliased by
+///      `v + p`, which would hash into `x` as itself but enter `y` reduced); `x = 0` is refused.
 library Compression {
     /// @notice The BN254 scalar field.
     uint256 internal constant P = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// @notice keccak256("SettleFL.opening.v1")
-    bytes32 internal constant TAG_OPENING = keccak256("SettleFL.opening.v1");
-    /// @notice keccak256("SettleFL.payout.v1")
-    bytes32 internal constant TAG_PAYOUT = keccak256("SettleFL.payout.v1");
+    /// @notice keccak256("SettleFL.opening.v2")
+    bytes32 internal constant TAG_OPENING = keccak256("SettleFL.opening.v2");
+    /// @notice keccak256("SettleFL.payout.v2")
+    bytes32 internal constant TAG_PAYOUT = keccak256("SettleFL.payout.v2");
 
     error WordOutOfRange(uint256 index);
+    /// @notice A header value is not a field element (`index` is its position in `V`).
+    error HeaderOutOfRange(uint256 index);
     error ZeroChallenge();
 
-    /// @notice The header of an Opening's `x`: every public input except `x, y`.
+    /// @notice What an Opening's `x` binds besides the words; everything from `domain` on also heads `V`.
     struct OpeningHead {
         bytes32 jobId;
         address sender;
@@ -31,7 +37,7 @@ library Compression {
         uint256 salt;
     }
 
-    /// @notice The header of a Payout's `x`: every public input except `x, y`.
+    /// @notice What a Payout's `x` binds besides the words; everything from `domain` on also heads `V`.
     struct PayoutHead {
         bytes32 jobId;
         address sender;
@@ -54,15 +60,15 @@ library Compression {
         _head(ptr, TAG_OPENING, h.jobId, h.sender);
         assembly ("memory-safe") {
             mstore(add(ptr, 0xa0), mload(add(h, 0x40))) // commitment
-            mstore(add(ptr, 0xc0), mload(add(h, 0x60))) // domain
-            mstore(add(ptr, 0xe0), mload(add(h, 0x80))) // round
-            mstore(add(ptr, 0x100), mload(add(h, 0xa0))) // n
-            mstore(add(ptr, 0x120), mload(add(h, 0xc0))) // total
-            mstore(add(ptr, 0x140), mload(add(h, 0xe0))) // maxUnits
-            mstore(add(ptr, 0x160), mload(add(h, 0x100))) // salt
+            mstore(add(ptr, 0xc0), mload(add(h, 0x60))) // domain     V_0
+            mstore(add(ptr, 0xe0), mload(add(h, 0x80))) // round      V_1
+            mstore(add(ptr, 0x100), mload(add(h, 0xa0))) // n         V_2
+            mstore(add(ptr, 0x120), mload(add(h, 0xc0))) // total     V_3
+            mstore(add(ptr, 0x140), mload(add(h, 0xe0))) // maxUnits  V_4
+            mstore(add(ptr, 0x160), mload(add(h, 0x100))) // salt     V_5
             mstore(add(ptr, 0x180), 0x1a0) // offset of words
         }
-        return _finish(ptr, 0x1a0, words);
+        return _finish(ptr, 0x1a0, 6, words);
     }
 
     /// @notice `(x, y)` of a Payout proof; `words` are the batch's `B` words (zeros included).
@@ -76,14 +82,14 @@ library Compression {
         _head(ptr, TAG_PAYOUT, h.jobId, h.sender);
         assembly ("memory-safe") {
             mstore(add(ptr, 0xa0), mload(add(h, 0x40))) // commitment
-            mstore(add(ptr, 0xc0), mload(add(h, 0x60))) // domain
-            mstore(add(ptr, 0xe0), mload(add(h, 0x80))) // round
-            mstore(add(ptr, 0x100), mload(add(h, 0xa0))) // n
-            mstore(add(ptr, 0x120), mload(add(h, 0xc0))) // total
-            mstore(add(ptr, 0x140), mload(add(h, 0xe0))) // batch
+            mstore(add(ptr, 0xc0), mload(add(h, 0x60))) // domain   V_0
+            mstore(add(ptr, 0xe0), mload(add(h, 0x80))) // round    V_1
+            mstore(add(ptr, 0x100), mload(add(h, 0xa0))) // n       V_2
+            mstore(add(ptr, 0x120), mload(add(h, 0xc0))) // total   V_3
+            mstore(add(ptr, 0x140), mload(add(h, 0xe0))) // batch   V_4
             mstore(add(ptr, 0x160), 0x180) // offset of words
         }
-        return _finish(ptr, 0x180, words);
+        return _finish(ptr, 0x180, 5, words);
     }
 
     function _head(uint256 ptr, bytes32 tag, bytes32 jobId, address sender) private view {
@@ -96,9 +102,14 @@ library Compression {
         }
     }
 
-    /// @dev Appends `words` (length + elements) at `ptr + headLen`, hashes, reduces, evaluates.
-    ///      Uses memory past the free-memory pointer as scratch and leaves the pointer unchanged.
-    function _finish(uint256 ptr, uint256 headLen, uint256[] calldata words) private pure returns (uint256 x, uint256 y) {
+    /// @dev Appends `words` (length + elements) at `ptr + headLen`, hashes, reduces, evaluates
+    ///      `V = [the `headerLen` header words at ptr + 0xc0 .., words]`. Uses memory past the
+    ///      free-memory pointer as scratch and leaves the pointer unchanged.
+    function _finish(uint256 ptr, uint256 headLen, uint256 headerLen, uint256[] calldata words)
+        private
+        pure
+        returns (uint256 x, uint256 y)
+    {
         uint256 len = words.length;
         assembly ("memory-safe") {
             let lenPtr := add(ptr, headLen)
@@ -107,7 +118,8 @@ library Compression {
             x := mod(keccak256(ptr, add(add(headLen, 0x20), shl(5, len))), P)
         }
         if (x == 0) revert ZeroChallenge();
-        // Horner: y = (((w_{L-1}) x + w_{L-2}) x + ...) x + w_0, and every word below 2^253.
+        // Horner from the top coefficient: first the words (V_{headerLen + len - 1} .. V_{headerLen}),
+        // each below 2^253, then the header (V_{headerLen - 1} .. V_0), each below p.
         uint256 bad = type(uint256).max;
         assembly ("memory-safe") {
             let p := P
@@ -119,5 +131,16 @@ library Compression {
             }
         }
         if (bad != type(uint256).max) revert WordOutOfRange(bad);
+        assembly ("memory-safe") {
+            let p := P
+            let header := add(ptr, 0xc0)
+            for { let i := headerLen } gt(i, 0) {} {
+                i := sub(i, 1)
+                let v := mload(add(header, shl(5, i)))
+                if iszero(lt(v, p)) { bad := i }
+                y := addmod(mulmod(y, x, p), v, p)
+            }
+        }
+        if (bad != type(uint256).max) revert HeaderOutOfRange(bad);
     }
 }
