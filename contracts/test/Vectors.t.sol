@@ -68,18 +68,32 @@ contract VectorsTest is SettleFLTest {
         assertEq(uint256(uint160(sender)) | (round << 160), vm.parseJsonUint(vec, ".packedRoundSender.rs"));
     }
 
+    /// @dev Every header value at p (or v + p) is refused, naming its position in V: a value v + p would
+    ///      hash into x as itself but enter y (and the circuit) as v.
     function test_vectors_headerValueNotAFieldElement_reverts() public {
         uint256[] memory words = vm.parseJsonUintArray(vec, ".openingChallenge.words");
-        Compression.OpeningHead memory h = _openingHead();
-        h.salt = h.salt + P; // the same salt as a circuit sees it, another calldata value
-        vm.expectRevert(abi.encodeWithSelector(Compression.HeaderOutOfRange.selector, 5));
-        deployed.openingChallenge(h, words);
-
-        Compression.PayoutHead memory q = _payoutHead();
-        q.domain = P;
+        for (uint256 i; i < 6; ++i) {
+            Compression.OpeningHead memory h = _openingHead();
+            if (i == 0) h.domain = P;
+            else if (i == 1) h.round = P;
+            else if (i == 2) h.n = P;
+            else if (i == 3) h.total = P;
+            else if (i == 4) h.maxUnits = P;
+            else h.salt += P; // the same salt as a circuit sees it, another calldata value
+            vm.expectRevert(abi.encodeWithSelector(Compression.HeaderOutOfRange.selector, i));
+            deployed.openingChallenge(h, words);
+        }
         words = vm.parseJsonUintArray(vec, ".payoutChallenge.words");
-        vm.expectRevert(abi.encodeWithSelector(Compression.HeaderOutOfRange.selector, 0));
-        deployed.payoutChallenge(q, words);
+        for (uint256 i; i < 5; ++i) {
+            Compression.PayoutHead memory q = _payoutHead();
+            if (i == 0) q.domain = P;
+            else if (i == 1) q.round = P;
+            else if (i == 2) q.n = P;
+            else if (i == 3) q.total = P;
+            else q.batch = type(uint256).max;
+            vm.expectRevert(abi.encodeWithSelector(Compression.HeaderOutOfRange.selector, i));
+            deployed.payoutChallenge(q, words);
+        }
     }
 
     function _openingHead() internal view returns (Compression.OpeningHead memory) {
