@@ -1,14 +1,18 @@
-"""Public-input compression, computed exactly as the contract computes it (DESIGN.md).
+"""Public-input compression, computed exactly as the contract computes it (docs/circuits.md).
 
-Each Groth16 public input costs about 6.6k gas, so a vector of words travels as calldata and the
-verifier sees only two field elements: the contract derives a random point
+Each Groth16 public input costs about 6.6k gas, so the Opening and Payout verifiers see only three field
+elements, ``C, x, y``. The header fields they no longer see and the words travel as calldata, as one
+vector ``V`` (Opening: ``[domain, r, n, total, maxUnits, salt, words...]``; Payout: ``[domain, r, n, total,
+batch, words...]``). The contract derives a random point
 
-    x = keccak256(abi.encode(TAG, chainId, contract, jobId, msg.sender, <other public inputs>, words)) mod p
+    x = keccak256(abi.encode(TAG, chainId, contract, jobId, msg.sender, C, <header in V order>, words)) mod p
 
-after the words are fixed, and ``y = sum_k words[k] * x^k mod p`` (Horner's rule); the circuit evaluates
-the same polynomial over its private words. A different vector matches with probability below N/p.
-This is sound only where the committed vector is fixed before ``x`` (Opening, Payout), never for
-Transition. ``msg.sender`` inside ``x`` binds the proof to its submitter for free.
+after ``V`` is fixed and ``y = sum_k V[k] * x^k mod p`` (Horner's rule); the circuit evaluates the same
+polynomial over its private header and words. ``C`` is public and a witness must open it, so the
+prover's vector is fixed before ``x``: a different one matches with probability below ``|V| / p``
+(docs/circuits.md, "Fewer public inputs"). This is sound only where the committed vector is fixed
+before ``x`` (Opening, Payout), never for Transition. ``msg.sender`` inside ``x`` binds the proof to its
+submitter for free.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from eth_utils import keccak, to_checksum_address
 from settlefl.crypto.field import FIELD_MODULUS
 from settlefl.params import WORD_BITS
 
-TAG_OPENING = keccak(text="SettleFL.opening.v1")
-TAG_PAYOUT = keccak(text="SettleFL.payout.v1")
+# v2: the header moved into V. A new tag, so no v1 (x, y) can ever be read as a v2 one.
+TAG_OPENING = keccak(text="SettleFL.opening.v2")
+TAG_PAYOUT = keccak(text="SettleFL.payout.v2")
 
 
 class CompressionError(ValueError):
-    """The words cannot be compressed (a word out of range, or the negligible x = 0)."""
+    """The vector cannot be compressed (a word or header value out of range, or the negligible x = 0)."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,11 @@ class Challenge:
     y: int
 
 
-def evaluate(words: Sequence[int], x: int) -> int:
-    """``sum_k words[k] * x^k mod p`` by Horner's rule."""
+def evaluate(coefficients: Sequence[int], x: int) -> int:
+    """``sum_k coefficients[k] * x^k mod p`` by Horner's rule."""
     y = 0
-    for word in reversed(words):
-        y = (y * x + word) % FIELD_MODULUS
+    for coefficient in reversed(coefficients):
+        y = (y * x + coefficient) % FIELD_MODULUS
     return y
 
 
@@ -55,16 +60,37 @@ def _check_words(words: Sequence[int]) -> list[int]:
     return out
 
 
-def _challenge(tag: bytes, prefix: Sequence[object], prefix_types: Sequence[str], words: Sequence[int]) -> Challenge:
+def _check_header(header: Sequence[tuple[str, int]]) -> list[int]:
+    """Every header value must be a field element: one at or above ``p`` would enter ``x`` as itself but
+    ``y`` (and the circuit) reduced, so two calldata values would share one proof."""
+    out = []
+    for name, value in header:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < FIELD_MODULUS:
+            raise CompressionError(f"{name} = {value!r} is not a field element (the contract refuses it)")
+        out.append(value)
+    return out
+
+
+_HEAD = ["bytes32", "uint256", "address", "bytes32", "address", "uint256"]
+
+#: The header fields at the start of ``V``, in order, named as the circuits' private signals.
+OPENING_HEADER: tuple[str, ...] = ("domain", "r", "n", "total", "maxUnits", "salt")
+PAYOUT_HEADER: tuple[str, ...] = ("domain", "r", "n", "total", "batch")
+
+
+def _challenge(
+    tag: bytes, *, chain_id: int, contract: str, job_id: bytes, sender: str, commitment: int,
+    header: Sequence[tuple[str, int]], words: Sequence[int],
+) -> Challenge:
+    values = _check_header(header)
     checked = _check_words(words)
-    digest = keccak(encode([*prefix_types, "uint256[]"], [*prefix, checked]))
+    head = [tag, chain_id, to_checksum_address(contract), job_id, to_checksum_address(sender), commitment]
+    types = [*_HEAD, *["uint256"] * len(values), "uint256[]"]
+    digest = keccak(encode(types, [*head, *values, checked]))
     x = int.from_bytes(digest, "big") % FIELD_MODULUS
     if x == 0:  # pragma: no cover - probability 1/p
         raise CompressionError("x = 0: the contract refuses this submission; change the sender or the words")
-    return Challenge(x, evaluate(checked, x))
-
-
-_HEAD = ["bytes32", "uint256", "address", "bytes32", "address"]
+    return Challenge(x, evaluate([*values, *checked], x))
 
 
 def opening_challenge(
@@ -72,9 +98,10 @@ def opening_challenge(
     round_number: int, n: int, total: int, max_units: int, salt: int, words: Sequence[int],
 ) -> Challenge:
     """``(x, y)`` of an Opening proof; ``words`` are the ``n`` used words, as sent in calldata."""
-    head = [TAG_OPENING, chain_id, to_checksum_address(contract), job_id, to_checksum_address(sender)]
-    body = [commitment, domain, round_number, n, total, max_units, salt]
-    return _challenge(TAG_OPENING, [*head, *body], [*_HEAD, *["uint256"] * len(body)], words)
+    values = {"domain": domain, "r": round_number, "n": n, "total": total, "maxUnits": max_units, "salt": salt}
+    header = [(name, values[name]) for name in OPENING_HEADER]
+    return _challenge(TAG_OPENING, chain_id=chain_id, contract=contract, job_id=job_id, sender=sender,
+                      commitment=commitment, header=header, words=words)
 
 
 def payout_challenge(
@@ -82,6 +109,7 @@ def payout_challenge(
     round_number: int, n: int, total: int, batch: int, words: Sequence[int],
 ) -> Challenge:
     """``(x, y)`` of a Payout proof; ``words`` are the batch's B words (zeros included), as sent."""
-    head = [TAG_PAYOUT, chain_id, to_checksum_address(contract), job_id, to_checksum_address(sender)]
-    body = [commitment, domain, round_number, n, total, batch]
-    return _challenge(TAG_PAYOUT, [*head, *body], [*_HEAD, *["uint256"] * len(body)], words)
+    values = {"domain": domain, "r": round_number, "n": n, "total": total, "batch": batch}
+    header = [(name, values[name]) for name in PAYOUT_HEADER]
+    return _challenge(TAG_PAYOUT, chain_id=chain_id, contract=contract, job_id=job_id, sender=sender,
+                      commitment=commitment, header=header, words=words)

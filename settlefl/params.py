@@ -18,6 +18,9 @@ ADDRESS_BITS = 160
 UNITS_BITS = 93
 #: Every word is below ``2^253`` (``2^160 * 2^93``): canonical, never aliased by ``w + p``.
 WORD_BITS = 253
+#: Rounds stay below ``2^32`` in the circuits: ``rs = sender + 2^160 * r`` (Transition, Receipt) is then
+#: below ``2^192 < p``, so it decomposes uniquely (the contract's own limit on rounds is lower).
+ROUND_BITS = 32
 #: Default bit width ``K`` of one round's reward per participant.
 DEFAULT_ROW_BITS = 32
 #: Default (and maximum) number of participants that may join in one round.

@@ -1,10 +1,10 @@
-"""The project's published test vectors: ``jobId``, ``domain``, both ``x`` formulas and commitments.
+"""The project's published test vectors: ``jobId``, ``domain``, both ``(x, y)`` formulas, ``rs``, commitments.
 
 Python, circom and Solidity must agree on these bit for bit. ``python -m settlefl.testvectors`` writes
 ``tests/vectors/protocol.json``; the Python suite checks that the library still reproduces that file,
-the circuit suite proves openings of its states, and the Foundry suite recomputes ``jobId``, ``domain``
-and both ``x``/``y`` pairs from it. All inputs are fixed, so the file changes only when the protocol does.
-"""
+the circuit suite proves openings of its states, and the Foundry suite recomputes ``jobId``, ``domain``,
+both ``x``/``y`` pairs (the header inside ``y``) and the packed ``rs = sender + 2^160 * r`` from it. All
+inputs are fixed, so the file changes only when the protocol does."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from settlefl.circuits.witness import pack_round_and_sender
 from settlefl.compression import TAG_OPENING, TAG_PAYOUT, opening_challenge, payout_challenge
 from settlefl.crypto import eddsa
 from settlefl.params import BuildParams
@@ -82,6 +83,7 @@ def generate() -> dict[str, Any]:
             "sender": SUBMITTER, "batch": 1, "words": [str(w) for w in batch_words],
             "x": str(payout.x), "y": str(payout.y),
         },
+        "packedRoundSender": {"round": 1, "sender": SUBMITTER, "rs": str(pack_round_and_sender(1, SUBMITTER))},
         "receipt": {
             "signingKey": "0x" + SIGNING_KEY.hex(), "Ax": str(key[0]), "Ay": str(key[1]),
             "pubHash": str(eddsa.public_key_hash(key)), "message": str(first.commitment),

@@ -63,12 +63,10 @@ class CircuitSpec:
 
 
 SPECS: dict[Circuit, CircuitSpec] = {
-    Circuit.OPENING: CircuitSpec(
-        Circuit.OPENING, "Opening", ("C", "domain", "r", "n", "total", "maxUnits", "salt", "x", "y")
-    ),
-    Circuit.TRANSITION: CircuitSpec(Circuit.TRANSITION, "Transition", ("C_prev", "C_new", "r", "sender")),
-    Circuit.RECEIPT: CircuitSpec(Circuit.RECEIPT, "Receipt", ("C", "domain", "r", "pubHash", "sender")),
-    Circuit.PAYOUT: CircuitSpec(
-        Circuit.PAYOUT, "Payout", ("C", "domain", "r", "n", "total", "batch", "x", "y")
-    ),
+    # v2 (docs/circuits.md, "Fewer public inputs"): Opening and Payout carry their header inside (x, y);
+    # Transition and Receipt pack the round and the submitter into rs = sender + 2^160 * r.
+    Circuit.OPENING: CircuitSpec(Circuit.OPENING, "Opening", ("C", "x", "y")),
+    Circuit.TRANSITION: CircuitSpec(Circuit.TRANSITION, "Transition", ("C_prev", "C_new", "rs")),
+    Circuit.RECEIPT: CircuitSpec(Circuit.RECEIPT, "Receipt", ("C", "domain", "pubHash", "rs")),
+    Circuit.PAYOUT: CircuitSpec(Circuit.PAYOUT, "Payout", ("C", "x", "y")),
 }

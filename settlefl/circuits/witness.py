@@ -25,6 +25,7 @@ from settlefl.circuits.toolchain import Toolchain
 from settlefl.compression import Challenge
 from settlefl.crypto import eddsa
 from settlefl.crypto.babyjubjub import Point
+from settlefl.params import ADDRESS_BITS, ROUND_BITS
 from settlefl.state.commitment import block_hashes
 from settlefl.state.reward_state import RewardState
 from settlefl.state.words import address_to_int
@@ -42,13 +43,15 @@ class PayoutError(ValueError):
 RULES = {
     "ZeroPast": "a word or row past n is not zero",
     "RangeCheck": "a value is outside its range (row units below 2^K, totals below 2^93 and within "
-                  "maxUnits, joins in [0, J], n within N)",
+                  "maxUnits, joins in [0, J], n within N, the sender below 2^160, the round below 2^32)",
     "OneHot": "a position is out of range (n beyond N, a batch past the last batch, or a bad join offset)",
     "JoinChecks": "a joining participant is not a non-zero address below 2^160 in an empty slot",
-    "Transition": "the two states do not open their commitments by one round's rules",
-    "Opening": "the words do not open the commitment or do not match the calldata words (x, y)",
-    "Payout": "the batch does not open the commitment, is empty, or does not match the calldata words",
-    "Receipt": "the commitment, the key hash or the signature does not match",
+    "Transition": "the two states do not open their commitments by one round's rules, or rs is not "
+                  "sender + 2^160 * r",
+    "Opening": "the header and words do not open the commitment or do not match the calldata vector (x, y)",
+    "Payout": "the batch does not open the commitment, is empty, or its header and words do not match the "
+              "calldata vector (x, y)",
+    "Receipt": "the commitment, the key hash, the signature or rs = sender + 2^160 * r does not match",
     "EdDSAPoseidonVerifier": "the EdDSA signature is invalid (S >= l, small-order key, or wrong equation)",
     "BabyCheck": "a signature point or the key is not on Baby Jubjub",
     "StrictEdDSAPoseidon": "the EdDSA signature is invalid",
@@ -89,15 +92,31 @@ def sender_int(sender: str | int) -> int:
     return address_to_int(sender, "sender")
 
 
+def pack_round_and_sender(round_number: int, sender: str | int) -> int:
+    """``rs = sender + 2^160 * r``: the round and the submitter as the one public input of Transition and
+    Receipt that carries both (the contract passes ``uint256(uint160(msg.sender)) | (r << 160)``).
+
+    One input instead of two saves about 6.6k gas per verification and loses nothing: the circuits
+    range-check ``sender < 2^160`` and ``r < 2^32``, so ``rs < 2^192 < p`` has exactly one decomposition.
+    Values outside those ranges are refused here, since no proof could be made for them.
+    """
+    address = sender_int(sender)
+    if isinstance(round_number, bool) or not 0 <= round_number < (1 << ROUND_BITS):
+        raise ValueError(f"round {round_number!r} is outside [0, 2^{ROUND_BITS}): it cannot be packed into rs")
+    if not 0 <= address < (1 << ADDRESS_BITS):
+        raise ValueError(f"sender {address} is outside [0, 2^{ADDRESS_BITS}): it cannot be packed into rs")
+    return address + (round_number << ADDRESS_BITS)
+
+
 # --------------------------------------------------------------------------- input builders
 
 
 def opening_inputs(state: RewardState, challenge: Challenge) -> Inputs:
-    """Opening: the state's header and all N words, bound by the contract's ``(x, y)``."""
+    """Opening: the state's header and all N words (all private), bound by the contract's ``(x, y)``."""
     return {
-        "C": state.commitment, "domain": state.domain, "r": state.round, "n": state.n,
-        "total": state.total, "maxUnits": state.max_units, "salt": state.salt,
-        "x": challenge.x, "y": challenge.y, "words": list(state.words),
+        "C": state.commitment, "x": challenge.x, "y": challenge.y,
+        "domain": state.domain, "r": state.round, "n": state.n, "total": state.total,
+        "maxUnits": state.max_units, "salt": state.salt, "words": list(state.words),
     }
 
 
@@ -113,7 +132,8 @@ def transition_inputs(prev: RewardState, new: RewardState, sender: str | int) ->
         else:
             v[slot], addr[slot] = units, address
     return {
-        "C_prev": prev.commitment, "C_new": new.commitment, "r": new.round, "sender": sender_int(sender),
+        "C_prev": prev.commitment, "C_new": new.commitment, "rs": pack_round_and_sender(new.round, sender),
+        "r": new.round, "sender": sender_int(sender),
         "domain": prev.domain, "maxUnits": prev.max_units, "wordsPrev": list(prev.words),
         "nPrev": prev.n, "totalPrev": prev.total, "saltPrev": prev.salt,
         "v": v, "addr": addr, "nNew": new.n, "saltNew": new.salt,
@@ -127,8 +147,8 @@ def receipt_inputs(
     if not eddsa.verify(public_key, state.commitment, signature):
         raise ValueError("the signature does not verify over this state's commitment with this key")
     return {
-        "C": state.commitment, "domain": state.domain, "r": state.round,
-        "pubHash": eddsa.public_key_hash(public_key), "sender": sender_int(sender),
+        "C": state.commitment, "domain": state.domain, "pubHash": eddsa.public_key_hash(public_key),
+        "rs": pack_round_and_sender(state.round, sender), "r": state.round, "sender": sender_int(sender),
         "n": state.n, "total": state.total, "maxUnits": state.max_units, "wordsHash": state.words_hash,
         "salt": state.salt, "Ax": public_key[0], "Ay": public_key[1],
         "R8x": signature.r8x, "R8y": signature.r8y, "S": signature.s,
@@ -170,8 +190,9 @@ def raw_payout_inputs(
     """Payout inputs from raw header values and all N words, with no rule checked: for states no valid
     round reaches (an aggregator's unchallenged cheat), which tests and fixtures must still prove."""
     return {
-        "C": commitment, "domain": domain, "r": round_number, "n": n, "total": total, "batch": batch,
-        "x": challenge.x, "y": challenge.y, "maxUnits": max_units, "salt": salt,
+        "C": commitment, "x": challenge.x, "y": challenge.y,
+        "domain": domain, "r": round_number, "n": n, "total": total, "batch": batch, "maxUnits": max_units,
+        "salt": salt,
         "words": batch_words(words, batch, batch_size), "blockHashes": block_hashes(words),
     }
 

@@ -2,7 +2,7 @@
 
 Real circom2 and snarkjs throughout. A real SettleFL build needs a 2^13 ptau whose preparation takes
 minutes, so these tests run the real build code on a stand-in circuit (fixtures/tiny/receipt.circom,
-the Receipt template's interface with 59 constraints) and a power-7 development ptau made at test time.
+the Receipt template's interface with 60 constraints) and a power-7 development ptau made at test time.
 They never read the shared development ptau. The committed test build is checked only by hashes and
 verification keys (cheap); `settlefl circuits verify` does the full check.
 """
@@ -53,11 +53,11 @@ TINY_PARAMS = BuildParams(16, 16, 32, 1)  # the stand-in Receipt takes no templa
 TINY_POWER = 7
 COMMITTED = ROOT / "circuits" / "builds" / "n32_b16_k32_j4"
 
-# An honest witness of the stand-in: C = domain * secret + r, pubHash = secret^2.
-SECRET, DOMAIN, ROUND, SENDER = 12345, 7, 3, 99
+# An honest witness of the stand-in: C = domain * secret + r, pubHash = secret^2, rs = sender + 2^160 r.
+SECRET, DOMAIN, ROUND, SENDER = 12345, 7, 3, 2
 TINY_INPUT = {
-    "C": DOMAIN * SECRET + ROUND, "domain": DOMAIN, "r": ROUND, "pubHash": SECRET**2, "sender": SENDER,
-    "secret": SECRET,
+    "C": DOMAIN * SECRET + ROUND, "domain": DOMAIN, "pubHash": SECRET**2, "rs": SENDER + (ROUND << 160),
+    "r": ROUND, "sender": SENDER, "secret": SECRET,
 }
 
 
@@ -109,8 +109,8 @@ def vkey_of(build_dir: Path) -> dict[str, object]:
 
 
 def test_the_required_power_is_the_smallest_domain_that_holds_constraints_public_inputs_and_one() -> None:
-    assert required_power(59, 5) == 7  # 64 rows + the constant wire do not fit 2^6
-    assert required_power(58, 5) == 6
+    assert required_power(60, 4) == 7  # 64 rows + the constant wire do not fit 2^6
+    assert required_power(59, 4) == 6
     assert required_power(6703, 4) == 13
     assert required_power(2**17 - 10, 9) == 17
     assert required_power(2**17 - 9, 9) == 18
@@ -121,7 +121,7 @@ def test_snarkjs_refuses_the_power_below_the_required_one_and_accepts_the_requir
     toolchain: Toolchain, tiny_r1cs: Path, small_ptaus: dict[int, Path], dev_ptau: Path, tmp_path: Path
 ) -> None:
     info = read_r1cs_info(tiny_r1cs)
-    assert (info.constraints, info.public_inputs, info.power) == (59, 5, TINY_POWER)
+    assert (info.constraints, info.public_inputs, info.power) == (60, 4, TINY_POWER)
     # snarkjs logs this refusal but exits 0; the toolchain still reports it as a failure.
     with pytest.raises(CommandFailed, match="circuit too big"):
         toolchain.snarkjs(["groth16", "setup", tiny_r1cs, small_ptaus[TINY_POWER - 1], tmp_path / "a.zkey"])

@@ -1,7 +1,9 @@
-"""Opening: the words open C and equal the calldata words bound by (x, y); nothing else does."""
+"""Opening: the header and words open C and equal the contract's vector bound by (x, y); nothing else
+does."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ import pytest
 
 from settlefl.circuits.spec import Circuit
 from settlefl.circuits.witness import opening_inputs
-from settlefl.compression import opening_challenge
+from settlefl.compression import OPENING_HEADER, Challenge, opening_challenge
 from settlefl.state import RewardState, pack_word
 from tests.circuits.conftest import AGGREGATOR, CHAIN_ID, CONTRACT, DOMAIN, JOB, Witness, assert_refused
 from tests.circuits.sealing import seal_opening
@@ -17,14 +19,20 @@ from tests.circuits.sealing import seal_opening
 AT = ("Opening", "opening.circom")
 
 
+def contract_challenge(commitment: int, header: Mapping[str, int], words: list[int]) -> Challenge:
+    """The ``(x, y)`` the contract derives for ``C`` and its vector (its header values, then the words)."""
+    return opening_challenge(
+        chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=AGGREGATOR, commitment=commitment,
+        domain=header["domain"], round_number=header["r"], n=header["n"], total=header["total"],
+        max_units=header["maxUnits"], salt=header["salt"], words=words,
+    )
+
+
 def honest(state: RewardState) -> dict[str, Any]:
     words = list(state.words[: state.n])
-    challenge = opening_challenge(
-        chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=AGGREGATOR, commitment=state.commitment,
-        domain=state.domain, round_number=state.round, n=state.n, total=state.total,
-        max_units=state.max_units, salt=state.salt, words=words,
-    )
-    return opening_inputs(state, challenge)
+    header = {"domain": state.domain, "r": state.round, "n": state.n, "total": state.total,
+              "maxUnits": state.max_units, "salt": state.salt}
+    return opening_inputs(state, contract_challenge(state.commitment, header, words))
 
 
 @pytest.mark.parametrize("r", [0, 1, 3])
@@ -53,6 +61,24 @@ def test_an_opening_whose_words_differ_from_the_calldata_words_is_refused(states
     calldata = list(cheat["words"][: states[1].n])
     calldata[2] = pack_word(0xBAD, 1)
     cheat = seal_opening(cheat, calldata=calldata)
+    assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "y === evaluated;"))
+
+
+@pytest.mark.parametrize("field", OPENING_HEADER)
+def test_a_header_field_other_than_the_contracts_is_refused_by_y_even_when_sealed_into_c(
+    states: list[RewardState], witness: Witness, tmp_path: Path, field: str
+) -> None:
+    # The aggregator commits to a header with one field changed (n one larger still leaves every word
+    # past it zero) and opens that C honestly; the contract hashes its own header into x.
+    state = states[1]
+    words = list(state.words[: state.n])
+    cheat = honest(state)
+    contract_header = {name: cheat[name] for name in OPENING_HEADER}
+    cheat[field] += 1
+    cheat = seal_opening(cheat)
+    assert witness.check(Circuit.OPENING, cheat, tmp_path) is None, "the cheat breaks more than the header"
+    contract = contract_challenge(cheat["C"], contract_header, words)
+    cheat.update(x=contract.x, y=contract.y)
     assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "y === evaluated;"))
 
 

@@ -1,30 +1,36 @@
-"""Payout: a batch proof binds exactly the committed words of a non-empty, existing batch."""
+"""Payout: a batch proof binds exactly the committed header and words of a non-empty, existing batch."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from settlefl.circuits.spec import Circuit
-from settlefl.circuits.witness import PayoutError, payout_inputs, payout_words
-from settlefl.compression import payout_challenge
+from settlefl.circuits.witness import PayoutError, payout_inputs, payout_words, raw_payout_inputs
+from settlefl.compression import PAYOUT_HEADER, Challenge, evaluate, payout_challenge
 from settlefl.params import UNITS_SHIFT
-from settlefl.state import RewardState
+from settlefl.state import RewardState, block_hashes, commitment, words_hash
 from tests.circuits.conftest import CHAIN_ID, CONTRACT, JOB, RESPONDER, Witness, assert_refused
-from tests.circuits.sealing import seal_payout
+from tests.circuits.sealing import seal_payout, vector
 
 PY = ("Payout", "payout.circom")
 
 
-def honest(state: RewardState, batch: int) -> dict[str, Any]:
-    words = payout_words(state, batch)
-    challenge = payout_challenge(
-        chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=RESPONDER, commitment=state.commitment,
-        domain=state.domain, round_number=state.round, n=state.n, total=state.total, batch=batch, words=words,
+def contract_challenge(commitment: int, header: Mapping[str, int], words: list[int]) -> Challenge:
+    """The ``(x, y)`` the contract derives for ``C`` and its vector (its header values, then the words)."""
+    return payout_challenge(
+        chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=RESPONDER, commitment=commitment,
+        domain=header["domain"], round_number=header["r"], n=header["n"], total=header["total"],
+        batch=header["batch"], words=words,
     )
-    return payout_inputs(state, batch, challenge)
+
+
+def honest(state: RewardState, batch: int) -> dict[str, Any]:
+    header = {"domain": state.domain, "r": state.round, "n": state.n, "total": state.total, "batch": batch}
+    return payout_inputs(state, batch, contract_challenge(state.commitment, header, payout_words(state, batch)))
 
 
 @pytest.mark.parametrize("batch", [0, 1])
@@ -39,12 +45,54 @@ def test_an_altered_word_with_the_honest_y_is_refused(states, witness, tmp_path)
 
 
 def test_an_altered_word_with_a_matching_y_is_refused_by_the_commitment(states, witness, tmp_path) -> None:
-    from settlefl.compression import evaluate
-
     cheat = honest(states[3], 1)
     cheat["words"][0] += UNITS_SHIFT  # one more unit for the first payee of batch 1
-    cheat["y"] = evaluate(cheat["words"], cheat["x"])
+    cheat["y"] = evaluate(vector(cheat, PAYOUT_HEADER, cheat["words"]), cheat["x"])
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Payout", (*PY, "C === opened;"))
+
+
+@pytest.mark.parametrize("field", [name for name in PAYOUT_HEADER if name != "batch"])
+def test_a_header_field_other_than_the_contracts_is_refused_by_y_even_when_sealed_into_c(
+    states: list[RewardState], witness: Witness, tmp_path: Path, field: str
+) -> None:
+    # The aggregator commits to a header with one field changed (n one larger still leaves every word
+    # past it zero) and opens that C honestly; the contract hashes its own header into x.
+    state = states[3]
+    cheat = honest(state, 1)
+    contract_header = {name: cheat[name] for name in PAYOUT_HEADER}
+    cheat[field] += 1
+    cheat = seal_payout(cheat, list(state.words))
+    assert witness.check(Circuit.PAYOUT, cheat, tmp_path) is None, "the cheat breaks more than the header"
+    contract = contract_challenge(cheat["C"], contract_header, cheat["words"])
+    cheat.update(x=contract.x, y=contract.y)
+    assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Payout", (*PY, "y === evaluated;"))
+
+
+def test_a_batch_number_other_than_the_contracts_is_refused_by_y_even_when_both_batches_hold_the_same_words(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    # A committed state whose two batches hold identical words (Payout checks no addresses): proving
+    # batch 0 where the contract pays batch 1 changes nothing in V but the batch number itself.
+    state = states[3]
+    params = state.params
+    half = list(state.words[: params.batch])
+    full = half + half
+    n, total = params.participants, 2 * sum(w // UNITS_SHIFT for w in half)
+    c = commitment(state.domain, state.round, n, total, state.max_units, words_hash(full), state.salt)
+    contract = contract_challenge(c, {"domain": state.domain, "r": state.round, "n": n, "total": total, "batch": 1},
+                                  full[params.batch :])
+
+    def proving(batch: int, challenge: Challenge) -> dict[str, Any]:
+        return raw_payout_inputs(
+            commitment=c, domain=state.domain, round_number=state.round, n=n, total=total,
+            max_units=state.max_units, salt=state.salt, words=full, batch=batch, batch_size=params.batch,
+            challenge=challenge,
+        )
+
+    assert witness.check(Circuit.PAYOUT, proving(1, contract), tmp_path) is None, "the honest batch 1 is refused"
+    cheat = proving(0, contract)
+    assert cheat["words"] == proving(1, contract)["words"] and cheat["blockHashes"] == block_hashes(full)
+    assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Payout", (*PY, "y === evaluated;"))
 
 
 def test_a_batch_past_n_is_refused(states, witness, tmp_path) -> None:

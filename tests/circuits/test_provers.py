@@ -10,8 +10,8 @@ import pytest
 
 from settlefl.circuits.prover import BACKENDS, JobContext, Proved, Prover
 from settlefl.circuits.spec import SPECS, Circuit
-from settlefl.circuits.witness import PayoutError, opening_inputs
-from settlefl.compression import Challenge, opening_challenge, payout_challenge
+from settlefl.circuits.witness import PayoutError, opening_inputs, pack_round_and_sender
+from settlefl.compression import OPENING_HEADER, PAYOUT_HEADER, Challenge, opening_challenge, payout_challenge
 from settlefl.crypto import FIELD_MODULUS, eddsa
 from settlefl.state import InvalidRound, RewardState
 from settlefl.testvectors import VECTORS_PATH, generate
@@ -60,29 +60,69 @@ def test_every_public_input_flipped_in_turn_makes_the_proof_fail(provers, proofs
         assert not prover.verify(circuit, proved.proof, flipped), f"{circuit.value}: {name} is not bound"
 
 
-@pytest.mark.parametrize("circuit", [Circuit.TRANSITION, Circuit.RECEIPT])
-def test_a_response_or_receipt_proof_replayed_by_another_sender_fails(provers, proofs, circuit: Circuit) -> None:
+@pytest.mark.parametrize(("circuit", "round_number"), [(Circuit.TRANSITION, 2), (Circuit.RECEIPT, 2)])
+def test_a_response_or_receipt_proof_replayed_by_another_sender_or_for_another_round_fails(
+    provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], circuit: Circuit, round_number: int
+) -> None:
     proved = proofs["groth16py", circuit]
-    signals = list(proved.public_inputs)
-    signals[SPECS[circuit].public_inputs.index("sender")] = int(OTHER_SENDER, 16)
-    assert not provers["groth16py"].verify(circuit, proved.proof, signals)
+    at = SPECS[circuit].public_inputs.index("rs")
+    assert proved.public_inputs[at] == pack_round_and_sender(round_number, RESPONDER)
+    for rs in (pack_round_and_sender(round_number, OTHER_SENDER), pack_round_and_sender(round_number + 1, RESPONDER)):
+        signals = list(proved.public_inputs)
+        signals[at] = rs
+        assert not provers["groth16py"].verify(circuit, proved.proof, signals)
 
 
-def test_an_opening_or_payout_proof_replayed_by_another_sender_fails(provers, proofs, states) -> None:
+def _opening(state: RewardState, sender: str, **changed: int) -> Challenge:
+    header = {"domain": state.domain, "r": state.round, "n": state.n, "total": state.total,
+              "maxUnits": state.max_units, "salt": state.salt, **changed}
+    return opening_challenge(chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=sender,
+                             commitment=state.commitment, domain=header["domain"], round_number=header["r"],
+                             n=header["n"], total=header["total"], max_units=header["maxUnits"],
+                             salt=header["salt"], words=list(state.words[: state.n]))
+
+
+def _payout(state: RewardState, words: list[int], sender: str, **changed: int) -> Challenge:
+    header = {"domain": state.domain, "r": state.round, "n": state.n, "total": state.total, "batch": 1, **changed}
+    return payout_challenge(chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=sender,
+                            commitment=state.commitment, domain=header["domain"], round_number=header["r"],
+                            n=header["n"], total=header["total"], batch=header["batch"], words=words)
+
+
+def test_an_opening_or_payout_proof_replayed_by_another_sender_fails(
+    provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], states: list[RewardState]
+) -> None:
     # The sender is hashed into x, so another sender's contract call derives another (x, y).
+    opening, payout = proofs["groth16py", Circuit.OPENING], proofs["groth16py", Circuit.PAYOUT]
+    assert opening.public_inputs == (states[0].commitment, *_xy(_opening(states[0], AGGREGATOR)))
+    assert payout.public_inputs == (states[3].commitment, *_xy(_payout(states[3], list(payout.words), RESPONDER)))
+    other = _opening(states[0], OTHER_SENDER)
+    assert not provers["groth16py"].verify(Circuit.OPENING, opening.proof, [states[0].commitment, *_xy(other)])
+    other = _payout(states[3], list(payout.words), OTHER_SENDER)
+    assert not provers["groth16py"].verify(Circuit.PAYOUT, payout.proof, [states[3].commitment, *_xy(other)])
+
+
+@pytest.mark.parametrize("field", OPENING_HEADER)
+def test_an_opening_proof_fails_where_the_contract_vector_has_any_other_header_field(
+    provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], states: list[RewardState], field: str
+) -> None:
     state = states[0]
-    words = list(state.words[: state.n])
-    x, y = _xy(opening_challenge(chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=OTHER_SENDER,
-                                 commitment=state.commitment, domain=state.domain, round_number=0, n=state.n,
-                                 total=0, max_units=state.max_units, salt=0, words=words))
+    honest = {"domain": state.domain, "r": state.round, "n": state.n, "total": state.total,
+              "maxUnits": state.max_units, "salt": state.salt}
+    other = _opening(state, AGGREGATOR, **{field: honest[field] + 1})
     proved = proofs["groth16py", Circuit.OPENING]
-    assert not provers["groth16py"].verify(Circuit.OPENING, proved.proof, [*proved.public_inputs[:7], x, y])
+    assert not provers["groth16py"].verify(Circuit.OPENING, proved.proof, [state.commitment, *_xy(other)])
+
+
+@pytest.mark.parametrize("field", PAYOUT_HEADER)
+def test_a_payout_proof_fails_where_the_contract_vector_has_any_other_header_field(
+    provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], states: list[RewardState], field: str
+) -> None:
     state = states[3]
-    payout = proofs["groth16py", Circuit.PAYOUT]
-    x, y = _xy(payout_challenge(chain_id=CHAIN_ID, contract=CONTRACT, job_id=JOB, sender=OTHER_SENDER,
-                                commitment=state.commitment, domain=state.domain, round_number=3, n=state.n,
-                                total=state.total, batch=1, words=list(payout.words)))
-    assert not provers["groth16py"].verify(Circuit.PAYOUT, payout.proof, [*payout.public_inputs[:6], x, y])
+    proved = proofs["groth16py", Circuit.PAYOUT]
+    honest = {"domain": state.domain, "r": state.round, "n": state.n, "total": state.total, "batch": 1}
+    other = _payout(state, list(proved.words), RESPONDER, **{field: honest[field] - 1})
+    assert not provers["groth16py"].verify(Circuit.PAYOUT, proved.proof, [state.commitment, *_xy(other)])
 
 
 def _xy(challenge: Challenge) -> tuple[int, int]:

@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from settlefl.circuits.spec import Circuit
-from settlefl.circuits.witness import receipt_inputs
+from settlefl.circuits.witness import pack_round_and_sender, receipt_inputs, sender_int
 from settlefl.crypto import FIELD_MODULUS, eddsa
 from settlefl.crypto import babyjubjub as bjj
 from settlefl.crypto.poseidon import poseidon
 from settlefl.state import RewardState
+from settlefl.testvectors import AGGREGATOR
 from tests.circuits.conftest import RESPONDER, Witness, assert_refused
+from tests.circuits.sealing import seal_receipt
 
 R = ("Receipt", "receipt.circom")
 KEY = bytes.fromhex("0c" * 32)
@@ -76,4 +78,52 @@ def test_a_small_order_key_that_accepts_any_message_is_refused(states, witness, 
 def test_a_receipt_for_another_job_or_round_is_refused(states, witness, tmp_path, field: str) -> None:
     cheat = honest(states[2])
     cheat[field] += 1
+    cheat["rs"] = pack_round_and_sender(cheat["r"], RESPONDER)  # the claimed round, packed as the contract would
     assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "Receipt", (*R, "C === opened;"))
+
+
+# --- rs = sender + 2^160 * r: one decomposition only -------------------------------------------------------
+
+
+def test_a_sender_of_2_to_the_160_or_more_with_a_compensating_round_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    # rs of round 2 read as round 1 by a "sender" 2^160 larger, with a receipt really signed for round 1:
+    # only the sender range check stands between this witness and a proof about another round.
+    cheat = honest(states[2])
+    cheat["r"] -= 1
+    cheat["sender"] += 1 << 160
+    assert cheat["sender"] + (cheat["r"] << 160) == cheat["rs"]
+    cheat = seal_receipt(cheat, KEY)
+    fair = dict(cheat, sender=sender_int(RESPONDER), rs=pack_round_and_sender(1, RESPONDER))
+    assert witness.check(Circuit.RECEIPT, fair, tmp_path) is None, "the cheat breaks more than the packing"
+    assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "Num2Bits", (*R, "RangeCheck(160)(sender);"))
+
+
+def test_a_round_of_2_to_the_32_or_more_with_a_compensating_sender_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    # sender + 1 in range, r' = r - 2^-160 (mod p): the same rs, a round far above 2^32, signed as such.
+    cheat = honest(states[2])
+    cheat["sender"] += 1
+    cheat["r"] = (cheat["r"] - pow(1 << 160, -1, FIELD_MODULUS)) % FIELD_MODULUS
+    assert cheat["r"] >= 1 << 32 and (cheat["sender"] + (cheat["r"] << 160)) % FIELD_MODULUS == cheat["rs"]
+    cheat = seal_receipt(cheat, KEY)
+    assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "Num2Bits", (*R, "RangeCheck(32)(r);"))
+
+
+def test_a_receipt_proof_whose_sender_is_not_the_one_packed_in_rs_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    cheat = honest(states[2])
+    cheat["sender"] = sender_int(AGGREGATOR)  # rs still names the prover
+    assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "Receipt",
+                   (*R, "rs === sender + (1 << 160) * r;"))
+
+
+def test_a_receipt_whose_round_is_not_the_one_packed_in_rs_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    cheat = seal_receipt(dict(honest(states[2]), r=1), KEY)  # a real signature on a round-1 C; rs says 2
+    assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "Receipt",
+                   (*R, "rs === sender + (1 << 160) * r;"))

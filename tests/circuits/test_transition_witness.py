@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from settlefl.circuits.spec import Circuit
-from settlefl.circuits.witness import transition_inputs
+from settlefl.circuits.witness import pack_round_and_sender, sender_int, transition_inputs
 from settlefl.params import UNITS_SHIFT
 from settlefl.state import RewardState
+from settlefl.testvectors import AGGREGATOR
 from tests.circuits.conftest import RESPONDER, Witness, assert_refused
 from tests.circuits.sealing import P, seal_transition
 
@@ -166,6 +167,7 @@ def test_a_new_state_of_another_domain_max_units_or_round_is_refused(
 def test_a_previous_state_of_another_round_is_refused(states, witness, tmp_path) -> None:
     cheat = honest(states)
     cheat["r"] = 3  # claims round 2 -> 3 with the openings of rounds 1 -> 2
+    cheat["rs"] = pack_round_and_sender(3, RESPONDER)  # as the contract packs round 3
     cheat = dict(cheat, C_prev=honest(states)["C_prev"], C_new=honest(states)["C_new"])
     assert_refused(witness.check(Circuit.TRANSITION, cheat, tmp_path), "Transition", at("C_prev === openedPrev;"))
 
@@ -175,3 +177,50 @@ def test_a_first_round_whose_previous_total_is_not_zero_is_refused(states, witne
     cheat["totalPrev"] = 50
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "Transition",
                    at("firstRound * totalPrev === 0;"))
+
+
+# --- rs = sender + 2^160 * r: one decomposition only -------------------------------------------------------
+
+
+def test_a_sender_of_2_to_the_160_or_more_with_a_compensating_round_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    # rs of round 3 read as round 2 by a "sender" 2^160 larger: both states sealed as rounds 1 -> 2, so
+    # only the sender range check stands between this witness and a proof of another round.
+    cheat = honest(states, 3)
+    cheat["r"] -= 1
+    cheat["sender"] += 1 << 160
+    assert cheat["sender"] + (cheat["r"] << 160) == cheat["rs"]
+    cheat = seal_transition(cheat)
+    fair = dict(cheat, sender=sender_int(RESPONDER), rs=pack_round_and_sender(2, RESPONDER))
+    assert witness.check(Circuit.TRANSITION, fair, tmp_path) is None, "the cheat breaks more than the packing"
+    assert_refused(witness.check(Circuit.TRANSITION, cheat, tmp_path), "Num2Bits", at("RangeCheck(160)(sender);"))
+
+
+def test_a_round_of_2_to_the_32_or_more_with_a_compensating_sender_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    # sender + 1 in range, r' = r - 2^-160 (mod p): the same rs, a round far above 2^32.
+    cheat = honest(states, 3)
+    cheat["sender"] += 1
+    cheat["r"] = (cheat["r"] - pow(1 << 160, -1, P)) % P
+    assert cheat["r"] >= 1 << 32 and (cheat["sender"] + (cheat["r"] << 160)) % P == cheat["rs"]
+    cheat = seal_transition(cheat)
+    assert_refused(witness.check(Circuit.TRANSITION, cheat, tmp_path), "Num2Bits", at("RangeCheck(32)(r);"))
+
+
+def test_a_response_whose_sender_is_not_the_one_packed_in_rs_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    cheat = honest(states)
+    cheat["sender"] = sender_int(AGGREGATOR)  # rs still names the responder
+    assert_refused(witness.check(Circuit.TRANSITION, cheat, tmp_path), "Transition", at("rs === sender + UNIT * r;"))
+
+
+def test_a_response_whose_round_is_not_the_one_packed_in_rs_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
+    cheat = honest(states, 3)
+    cheat["r"] = 2  # both states sealed as rounds 1 -> 2, rs still says round 3
+    cheat = seal_transition(cheat)
+    assert_refused(witness.check(Circuit.TRANSITION, cheat, tmp_path), "Transition", at("rs === sender + UNIT * r;"))

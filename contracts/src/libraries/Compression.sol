@@ -102,9 +102,9 @@ library Compression {
         }
     }
 
-    /// @dev Appends `words` (length + elements) at `ptr + headLen`, hashes, reduces, evaluates
-    ///      `V = [the `headerLen` header words at ptr + 0xc0 .., words]`. Uses memory past the
-    ///      free-memory pointer as scratch and leaves the pointer unchanged.
+    /// @dev Appends `words` (length + elements) at `ptr + headLen`, hashes, reduces, and evaluates
+    ///      `V = header || words`, the header being the `headerLen` (6 or 5) words at `ptr + 0xc0`. Uses
+    ///      memory past the free-memory pointer as scratch and leaves the pointer unchanged.
     function _finish(uint256 ptr, uint256 headLen, uint256 headerLen, uint256[] calldata words)
         private
         pure
@@ -131,16 +131,44 @@ library Compression {
             }
         }
         if (bad != type(uint256).max) revert WordOutOfRange(bad);
+        // The header, unrolled (fixed positions from ptr + 0xc0): salt (Opening only), then V_4 .. V_0.
+        uint256 big; // non-zero if a header value is >= p
         assembly ("memory-safe") {
             let p := P
-            let header := add(ptr, 0xc0)
-            for { let i := headerLen } gt(i, 0) {} {
-                i := sub(i, 1)
-                let v := mload(add(header, shl(5, i)))
-                if iszero(lt(v, p)) { bad := i }
+            let h := add(ptr, 0xc0)
+            let v := 0
+            if eq(headerLen, 6) {
+                v := mload(add(h, 0xa0))
+                big := iszero(lt(v, p))
                 y := addmod(mulmod(y, x, p), v, p)
             }
+            v := mload(add(h, 0x80))
+            big := or(big, iszero(lt(v, p)))
+            y := addmod(mulmod(y, x, p), v, p)
+            v := mload(add(h, 0x60))
+            big := or(big, iszero(lt(v, p)))
+            y := addmod(mulmod(y, x, p), v, p)
+            v := mload(add(h, 0x40))
+            big := or(big, iszero(lt(v, p)))
+            y := addmod(mulmod(y, x, p), v, p)
+            v := mload(add(h, 0x20))
+            big := or(big, iszero(lt(v, p)))
+            y := addmod(mulmod(y, x, p), v, p)
+            v := mload(h)
+            big := or(big, iszero(lt(v, p)))
+            y := addmod(mulmod(y, x, p), v, p)
         }
-        if (bad != type(uint256).max) revert HeaderOutOfRange(bad);
+        if (big != 0) revert HeaderOutOfRange(_firstOutOfRange(ptr + 0xc0, headerLen));
+    }
+
+    /// @dev The index of the first of `len` memory words from `at` that is `>= P` (the revert path only).
+    function _firstOutOfRange(uint256 at, uint256 len) private pure returns (uint256 i) {
+        for (; i < len; ++i) {
+            uint256 v;
+            assembly ("memory-safe") {
+                v := mload(add(at, shl(5, i)))
+            }
+            if (v >= P) return i;
+        }
     }
 }
