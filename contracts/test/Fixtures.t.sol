@@ -31,8 +31,51 @@ contract FixturesTest is SettleFLTest {
         assertEq(vm.parseJsonAddress(fx, ".actors.submitter"), SUBMITTER);
         assertEq(vm.parseJsonAddress(fx, ".actors.participant"), PARTICIPANT);
         assertEq(vm.parseJsonAddress(fx, ".actors.prover"), PROVER);
-        assertEq(settle.computeJobId(AGG, 0), JOB);
+        assertEq(vm.parseJsonAddress(fx, ".actors.aggregator2"), AGG2);
+        assertEq(vm.parseJsonUint(fx, ".job.nonce"), NONCE);
+        assertEq(settle.computeJobId(AGG, NONCE), JOB);
         assertEq(settle.computeDomain(JOB), DOMAIN);
         assertEq(vm.parseJsonUint(fx, ".job.maxUnits"), MAX_UNITS);
+        // v2: the second job is AGG2's with the same nonce (jobs are keccak256(aggregator, nonce))
+        assertEq(settle.computeJobId(AGG2, NONCE), JOB2);
+        assertEq(settle.computeDomain(JOB2), vm.parseJsonUint(fx, ".job2.domain"));
+    }
+
+    /// @dev The committed build has the v2 public inputs (docs/design-v2.md, section 1) that SettleFL passes.
+    function test_fixtures_buildHasV2PublicInputs() public view {
+        string memory manifest = vm.readFile(
+            string.concat(vm.projectRoot(), "/circuits/builds/", vm.parseJsonString(fx, ".build"), "/manifest.json")
+        );
+        _assertInputs(manifest, "opening", "C", "x", "y", "");
+        _assertInputs(manifest, "transition", "C_prev", "C_new", "rs", "");
+        _assertInputs(manifest, "receipt", "C", "domain", "pubHash", "rs");
+        _assertInputs(manifest, "payout", "C", "x", "y", "");
+    }
+
+    /// @dev Every state the suite commits is a field element with its round, and rounds 0..34 are there.
+    function test_fixtures_statesCoverTheRounds() public view {
+        for (uint256 r; r <= LAST_FIXTURE_ROUND; ++r) {
+            assertEq(vm.parseJsonUint(fx, string.concat(".states.r", vm.toString(r), ".round")), r);
+            assertLt(_C(r), P);
+            assertEq(_words(_name(r)).length, _n(_name(r)));
+        }
+    }
+
+    function _assertInputs(
+        string memory manifest,
+        string memory circuit,
+        string memory a,
+        string memory b,
+        string memory c,
+        string memory d
+    ) private pure {
+        string[] memory inputs =
+            vm.parseJsonStringArray(manifest, string.concat(".circuits.", circuit, ".public_inputs"));
+        uint256 count = bytes(d).length == 0 ? 3 : 4;
+        assertEq(inputs.length, count, circuit);
+        assertEq(inputs[0], a);
+        assertEq(inputs[1], b);
+        assertEq(inputs[2], c);
+        if (count == 4) assertEq(inputs[3], d);
     }
 }

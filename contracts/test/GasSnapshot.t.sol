@@ -9,9 +9,9 @@ import {ISettleFL} from "../src/interfaces/ISettleFL.sol";
 import {RejectingPayee} from "./mocks/Payees.sol";
 
 /// @notice One test per external state-changing function, for `forge snapshot --match-contract GasSnapshot`
-///         (written to .gas-snapshot). Each test's body is a single call whose calldata was prepared in
-///         setUp and parked as the code of an address (loading it costs one EXTCODECOPY), so a test's
-///         gas is the call's execution plus a few thousand for the harness. Real-transaction figures
+///         (written to .gas-snapshot). Each test's body is a single call with real proofs whose calldata was
+///         prepared in setUp and parked as the code of an address (loading it costs one EXTCODECOPY), so a
+///         test's gas is the call's execution plus a few thousand for the harness. Real-transaction figures
 ///         (with the 21k base and calldata) come from bench/gas.py.
 abstract contract GasSnapshotBase is SettleFLTest {
     mapping(uint256 => address) internal callers;
@@ -29,10 +29,7 @@ abstract contract GasSnapshotBase is SettleFLTest {
             slot,
             SUBMITTER,
             0,
-            abi.encodeCall(
-                ISettleFL.payout,
-                (JOB, batch, _n("r3"), _total("r3"), _payoutWords("r3", batch), _payoutProof("r3", batch))
-            )
+            abi.encodeCall(ISettleFL.payout, (JOB, jobCfg, _tipHist(), _batch("r3", batch), _payoutProof("r3", batch)))
         );
     }
 
@@ -53,7 +50,7 @@ contract GasSnapshotCreateTest is GasSnapshotBase {
             ESCROW + BOND,
             abi.encodeCall(
                 ISettleFL.createJob,
-                (0, _terms(Variant.CommitChallenge, address(0)), _C("r0"), _words("r0"), _proof("genesis"))
+                (NONCE, _terms(Variant.CommitChallenge, address(0)), _C("r0"), _words("r0"), _proof("genesis"))
             )
         );
     }
@@ -68,13 +65,17 @@ contract GasSnapshotActiveTest is GasSnapshotBase {
         super.setUp();
         _createCC();
         _commitRounds(3);
-        _prepare(0, AGG, 0, abi.encodeCall(ISettleFL.commit, (JOB, _C("r4"))));
-        _prepare(1, CHALLENGER, CH_BOND, abi.encodeCall(ISettleFL.challenge, (JOB, 3, _ref(3))));
-        _prepare(2, REQUESTER, REQ_FEE, abi.encodeCall(ISettleFL.requestOpening, (JOB, 3, _ref(3))));
+        _prepare(0, AGG, 0, abi.encodeCall(ISettleFL.commit, (NONCE, _C("r4"))));
+        _prepare(1, CHALLENGER, CH_BOND, abi.encodeCall(ISettleFL.challenge, (JOB, jobCfg, 3, _hist(3))));
+        _prepare(2, REQUESTER, REQ_FEE, abi.encodeCall(ISettleFL.requestOpening, (JOB, jobCfg, 3, _hist(3))));
         _prepare(
-            3, PROVER, 0, abi.encodeCall(ISettleFL.proveEquivocation, (JOB, 2, _ref(2), _C("alt2"), _proof("receiptAlt2")))
+            3,
+            PROVER,
+            0,
+            abi.encodeCall(ISettleFL.proveEquivocation, (JOB, jobCfg, 2, _hist(2), _C("alt2"), _proof("receiptAlt2")))
         );
-        _prepare(4, AGG, 0, abi.encodeCall(ISettleFL.finalize, (JOB)));
+        // the aggregator closes while round 3's window is open: payouts wait
+        _prepare(4, AGG, 0, abi.encodeCall(ISettleFL.finalize, (JOB, jobCfg, _tipHist())));
     }
 
     function test_gas_commit() public {
@@ -98,16 +99,67 @@ contract GasSnapshotActiveTest is GasSnapshotBase {
     }
 }
 
+contract GasSnapshotCheckpointTest is GasSnapshotBase {
+    function setUp() public override {
+        super.setUp();
+        _createCC();
+        _commitRounds(15);
+        _prepare(0, AGG, 0, abi.encodeCall(ISettleFL.commit, (NONCE, _C(16))));
+    }
+
+    /// @dev Round 16 also writes checkpoint 1 (a fresh slot).
+    function test_gas_commit_checkpoint() public {
+        _run(0);
+    }
+}
+
 contract GasSnapshotCommitProofTest is GasSnapshotBase {
     function setUp() public override {
         super.setUp();
         _createCP();
         _commitWithProof(1);
         _commitWithProof(2);
-        _prepare(0, AGG, 0, abi.encodeCall(ISettleFL.commitWithProof, (JOB, _C(2), _C(3), _proof("transition3Agg"))));
+        _prepare(
+            0, AGG, 0, abi.encodeCall(ISettleFL.commitWithProof, (NONCE, _tipHist(), _C(3), _proof("transition3Agg")))
+        );
     }
 
+    /// @dev CP, the tip history of one link.
     function test_gas_commitWithProof() public {
+        _run(0);
+    }
+}
+
+contract GasSnapshotLongHistoryTest is GasSnapshotBase {
+    function setUp() public override {
+        super.setUp();
+        _createCC();
+        _commitRounds(16);
+        _prepare(
+            0,
+            AGG,
+            0,
+            abi.encodeCall(ISettleFL.commitWithProof, (NONCE, _history(0, 16), _C(17), _proof("transition17Agg")))
+        );
+    }
+
+    /// @dev CC (proves the round), the longest tip history: 17 links.
+    function test_gas_commitWithProof_history17() public {
+        _run(0);
+    }
+}
+
+contract GasSnapshotFinalizeOpenTest is GasSnapshotBase {
+    function setUp() public override {
+        super.setUp();
+        _createCC();
+        _commitRounds(3);
+        skip(WINDOW + 1);
+        _prepare(0, AGG, 0, abi.encodeCall(ISettleFL.finalize, (JOB, jobCfg, _tipHist())));
+    }
+
+    /// @dev The aggregator closes after every window: payouts open in the same call.
+    function test_gas_finalize_opensPayouts() public {
         _run(0);
     }
 }
@@ -119,8 +171,8 @@ contract GasSnapshotChallengedTest is GasSnapshotBase {
         _commitRounds(3);
         _challenge(CHALLENGER, 2);
         _challenge(CHALLENGER2, 3);
-        _prepare(0, AGG, 0, abi.encodeCall(ISettleFL.respond, (JOB, 2, _ref(1), _ref(2), _proof("transition2Agg"))));
-        _prepare(1, STRANGER, 0, abi.encodeCall(ISettleFL.resolve, (JOB, 2)));
+        _prepare(0, AGG, 0, abi.encodeCall(ISettleFL.respond, (JOB, jobCfg, 2, _hist(2), _proof("transition2Agg"))));
+        _prepare(1, STRANGER, 0, abi.encodeCall(ISettleFL.resolve, (JOB, jobCfg, 2, _hist(2))));
     }
 
     function test_gas_respond() public {
@@ -133,6 +185,28 @@ contract GasSnapshotChallengedTest is GasSnapshotBase {
     }
 }
 
+contract GasSnapshotDeepTest is GasSnapshotBase {
+    function setUp() public override {
+        super.setUp();
+        _createCC();
+        _commitRounds(34);
+        _challenge(CHALLENGER, 17);
+        History memory h = _hist(17); // rounds 16..32: 17 links ending at checkpoint 2
+        require(h.links.length == 17, "17 links");
+        _prepare(
+            0,
+            PARTICIPANT,
+            0,
+            abi.encodeCall(ISettleFL.respond, (JOB, jobCfg, 17, h, _proof("transition17Participant")))
+        );
+    }
+
+    /// @dev A response whose history is the longest (17 links).
+    function test_gas_respond_history17() public {
+        _run(0);
+    }
+}
+
 contract GasSnapshotVoidTest is GasSnapshotBase {
     function setUp() public override {
         super.setUp();
@@ -141,8 +215,8 @@ contract GasSnapshotVoidTest is GasSnapshotBase {
         _challenge(CHALLENGER, 2);
         _challenge(CHALLENGER2, 3);
         skip(RESPONSE + 1);
-        settle.resolve(JOB, 2);
-        _prepare(0, STRANGER, 0, abi.encodeCall(ISettleFL.reclaim, (JOB, 3)));
+        _resolve(2);
+        _prepare(0, STRANGER, 0, abi.encodeCall(ISettleFL.reclaim, (JOB, jobCfg, 3)));
     }
 
     function test_gas_reclaim() public {
@@ -162,10 +236,10 @@ contract GasSnapshotRequestedTest is GasSnapshotBase {
             0,
             abi.encodeCall(
                 ISettleFL.answerOpening,
-                (JOB, 2, _ref(2), _salt("r2"), _total("r2"), _words("r2"), _proof("opening2Participant"))
+                (JOB, jobCfg, 2, _hist(2), _salt("r2"), _total("r2"), _words("r2"), _proof("opening2Participant"))
             )
         );
-        _prepare(1, STRANGER, 0, abi.encodeCall(ISettleFL.resolveRequest, (JOB, 2)));
+        _prepare(1, STRANGER, 0, abi.encodeCall(ISettleFL.resolveRequest, (JOB, jobCfg, 2, _hist(2))));
     }
 
     function test_gas_answerOpening() public {
@@ -185,7 +259,7 @@ contract GasSnapshotFinalizedTest is GasSnapshotBase {
         _commitRounds(3);
         _finalize();
         skip(WINDOW + 1);
-        _prepare(0, STRANGER, 0, abi.encodeCall(ISettleFL.openPayouts, (JOB, _ref(3))));
+        _prepare(0, STRANGER, 0, abi.encodeCall(ISettleFL.openPayouts, (JOB, jobCfg, _tipHist())));
     }
 
     function test_gas_openPayouts() public {
@@ -198,8 +272,8 @@ contract GasSnapshotPayoutTest is GasSnapshotBase {
         super.setUp();
         _createCC();
         _commitRounds(3);
+        skip(WINDOW + 1);
         _finalize();
-        _open();
         _prepareBatch(0, 0);
     }
 
@@ -214,8 +288,8 @@ contract GasSnapshotLastBatchTest is GasSnapshotBase {
         super.setUp();
         _createCC();
         _commitRounds(3);
+        skip(WINDOW + 1);
         _finalize();
-        _open();
         _payBatch("r3", 0);
         _prepareBatch(1, 1);
     }
@@ -232,9 +306,10 @@ contract GasSnapshotWithdrawTest is GasSnapshotBase {
         vm.etch(SLOT3, address(new RejectingPayee()).code);
         _createCC();
         _commitRounds(3);
+        skip(WINDOW + 1);
         _finalize();
-        _open();
         _payBatch("r3", 0);
+        require(settle.creditOf(SLOT3, address(0)) != 0, "SLOT3 was credited");
         _prepare(0, SLOT3, 0, abi.encodeCall(ISettleFL.withdraw, (address(0), STRANGER)));
     }
 
