@@ -470,6 +470,7 @@ contract SettleFLScenarioTest is SettleFLTest {
     function _assertCompleted(string memory state) internal view {
         JobView memory j = settle.getJob(JOB);
         assertEq(uint8(j.phase), uint8(Phase.Completed));
+        // forge-lint: disable-next-line(incorrect-shift)
         assertEq(j.paidBatches, (1 << _batches(state)) - 1, "every batch paid");
         assertEq(j.escrowOut, jobCfg.terms.escrow);
         assertEq(j.bondOut, jobCfg.terms.bond);
