@@ -440,8 +440,15 @@ abstract contract SettleFLBase is ISettleFLTypes {
             head = _rolledBack(head, tip, before);
         }
         st.faulted = true;
-        if (active) _close(jobId, st, head, cfg.terms.challengeWindow, true);
-        else if (kind != FaultKind.Equivocation) _heads[jobId] = head;
+        if (active) {
+            _close(jobId, st, head, cfg.terms.challengeWindow, true);
+        } else if (kind != FaultKind.Equivocation) {
+            // A rollback of an already closed job: the new tip gets its own request window too, so a state
+            // nobody holds can still be made payable (unanswered, it rolls back further).
+            _heads[jobId] = head;
+            uint256 end = block.timestamp + cfg.terms.challengeWindow;
+            if (end > st.tipRequestEnd) st.tipRequestEnd = _time32(end);
+        }
         emit Faulted(jobId, kind, round, tip);
     }
 

@@ -668,11 +668,10 @@ contract SettleFLCreateTest is SettleFLTest {
         _createCC();
         uint256 hash = (uint256(1) << 200) - 3;
         uint256 tip = (1 << 21) - 1;
-        _storeHead(JOB, hash, tip, 3, true, type(uint32).max);
-        // Status: phase | faulted | bondSlashed | openChallenges | openRequests | disputeEnd | tipRequestEnd | paidBatches
-        uint256 status = uint256(uint8(Phase.Completed)) | (1 << 8) | (1 << 16) | (uint256(type(uint32).max) << 24)
-            | (uint256(1) << 56) | (uint256(type(uint32).max - 1) << 88) | (uint256(3) << 120)
-            | (uint256(type(uint64).max) << 152);
+        _storeHead(JOB, hash, tip, 3, true, 2); // the head's state 2: Completed
+        // Status: faulted | bondSlashed | openChallenges | openRequests | disputeEnd | tipRequestEnd | paidBatches
+        uint256 status = 1 | (1 << 8) | (uint256(type(uint32).max) << 16) | (uint256(1) << 48)
+            | (uint256(type(uint32).max - 1) << 80) | (uint256(3) << 112) | (uint256(type(uint64).max) << 144);
         vm.store(SETTLE, _slot(JOB, STATUS_SLOT), bytes32(status));
         vm.store(SETTLE, _slot(JOB, MONEY_SLOT), bytes32(uint256(type(uint128).max) | (uint256(5) << 128)));
         vm.store(SETTLE, _slot(JOB, DISPUTES_SLOT), bytes32(uint256(7) | (uint256(type(uint128).max - 1) << 128)));
@@ -685,7 +684,7 @@ contract SettleFLCreateTest is SettleFLTest {
         assertEq(j.build, 3);
         assertEq(j.tip, tip);
         assertEq(j.headHash, hash);
-        assertEq(j.commitDeadline, type(uint32).max);
+        assertEq(j.commitDeadline, 0, "a closed job has no commit deadline");
         assertEq(j.configHash, keccak256("cfg"));
         assertTrue(j.faulted);
         assertTrue(j.bondSlashed);
@@ -700,12 +699,18 @@ contract SettleFLCreateTest is SettleFLTest {
         assertEq(j.disputesIn, 7);
         assertEq(j.disputesOut, type(uint128).max - 1);
         assertTrue(settle.isBatchPaid(JOB, 63));
-        assertFalse(settle.isBatchPaid(JOB, 64));
+        assertTrue(settle.isBatchPaid(JOB, 64), "every batch of a completed job counts as paid");
 
-        // the complementary pattern
+        // an active head: its state is the commit deadline
+        _storeHead(JOB, hash, tip, 3, true, type(uint32).max);
+        j = settle.getJob(JOB);
+        assertEq(uint8(j.phase), uint8(Phase.Active));
+        assertEq(j.commitDeadline, type(uint32).max);
+
+        // the complementary pattern (state 0: Finalized)
         _storeHead(JOB, 1, 1, 1, false, 0);
-        status = uint256(uint8(Phase.Finalized)) | (uint256(1) << 24) | (uint256(type(uint32).max) << 56)
-            | (uint256(1) << 88) | (uint256(type(uint32).max) << 120) | (uint256(1) << 152);
+        status = (uint256(1) << 16) | (uint256(type(uint32).max) << 48) | (uint256(1) << 80)
+            | (uint256(type(uint32).max) << 112) | (uint256(1) << 144);
         vm.store(SETTLE, _slot(JOB, STATUS_SLOT), bytes32(status));
         j = settle.getJob(JOB);
         assertEq(uint8(j.phase), uint8(Phase.Finalized));

@@ -307,9 +307,9 @@ contract SettleFLDisputeTest is SettleFLTest {
         _assertLedgers(JOB);
     }
 
-    function test_resolve_afterAggregatorFinalize_closesNothingMore() public {
-        // A fault on a job the aggregator already closed rolls back but neither re-closes the job nor
-        // opens a tip request window.
+    function test_resolve_afterAggregatorFinalize_rollsBackAndReopensTipRequests() public {
+        // A fault on a job the aggregator already closed rolls back without re-closing the job, and gives
+        // the new tip a request window of its own (so a state nobody holds can still be made payable).
         _finalize();
         _challenge(CHALLENGER, 3);
         skip(RESPONSE + 1);
@@ -323,7 +323,9 @@ contract SettleFLDisputeTest is SettleFLTest {
         assertEq(j.tip, 2);
         assertEq(j.headHash, hashes[2]);
         assertTrue(j.faulted);
-        assertEq(j.tipRequestEnd, 0);
+        assertEq(j.tipRequestEnd, block.timestamp + WINDOW);
+        _request(REQUESTER, 2);
+        _answer(PARTICIPANT, 2, "r2", "opening2Participant");
         _openExpecting(2, true, CHALLENGER, RHO);
     }
 
@@ -617,13 +619,13 @@ contract SettleFLDisputeTest is SettleFLTest {
         vm.expectRevert(abi.encodeWithSelector(WindowClosed.selector, 1, times[1] + WINDOW));
         settle.requestOpening{value: REQ_FEE}(JOB, jobCfg, 1, h1);
         _request(REQUESTER, 2);
-        // unanswered: a second fault at round 1; the tip's request window is not renewed
+        // unanswered: a second fault at round 1, whose new tip gets a request window of its own
         skip(RESPONSE + 1);
         _resolveRequest(2);
         JobView memory j = settle.getJob(JOB);
         assertEq(j.tip, 1);
         assertEq(j.headHash, hashes[1]);
-        assertEq(j.tipRequestEnd, end);
+        assertEq(j.tipRequestEnd, block.timestamp + WINDOW);
         _openExpecting(1, true, REQUESTER, RHO); // the latest rollback's requester faulted round tip + 1
         _assertLedgers(JOB);
     }

@@ -19,6 +19,8 @@ from settlefl.chain.contract import JobConfig, Phase, Variant
 from settlefl.chain.history import RoundLog
 from settlefl.chain.watcher import ChainEvent
 
+#: ``FaultKind.Equivocation`` (the only fault without a rollback).
+FAULT_EQUIVOCATION = 1
 #: Decodes a transaction's input: ``tx_hash -> (function name, arguments)``.
 CalldataReader = Callable[[str], tuple[str, dict[str, Any]]]
 
@@ -214,8 +216,9 @@ def project(job_id: bytes, events: Iterable[ChainEvent], calldata: CalldataReade
         elif e.name == "Faulted":
             job.faults.append((str(int(a["kind"])), int(a["round"]), int(a["tip"])))
             job.rounds.truncate(int(a["tip"]))
-            if job.finalized_tx == e.tx_hash:  # the fault closed the job: the tip stays requestable a window
-                job.tip_request_end = e.block_time + job.config.terms.challenge_window
+            # A fault that closes the job, or rolls a closed one back, keeps the tip requestable a window.
+            if job.finalized_tx == e.tx_hash or int(a["kind"]) != FAULT_EQUIVOCATION:
+                job.tip_request_end = max(job.tip_request_end, e.block_time + job.config.terms.challenge_window)
         elif e.name == "EquivocationProven":
             job.equivocations.append((int(a["round"]), a["prover"], int(a["otherCommitment"]),
                                       bool(a["afterPayoutsOpened"])))
