@@ -14,8 +14,13 @@ import {MockToken} from "./mocks/Tokens.sol";
 import {RejectingPayee} from "./mocks/Payees.sol";
 
 /// @notice Drives random sequences of every external function over several jobs (ETH and ERC-20
-///         escrows, both variants). The verifiers accept any proof, so payouts may claim arbitrary
-///         words: the money rules must hold without relying on proofs (THREATS "Cross-job drain").
+///         escrows, both variants, aggregators with several nonces). The verifiers accept any proof, so
+///         payouts may claim arbitrary words: the money rules must hold without relying on proofs
+///         (THREATS "Cross-job drain").
+/// @dev Like a client, the handler keeps per job what the contract no longer stores: the configuration
+///      (rebuilt from the terms, escrow = what arrived, checked against `getJob().configHash`) and every
+///      committed round's commitment, time and rolling hash, from which it builds the `History` each call
+///      takes (shortest, longest or tampered).
 contract SettleFLHandler is Test, ISettleFLTypes {
     uint256 internal constant P = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint256 internal constant MAX_JOBS = 6;
@@ -23,15 +28,21 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     uint256 internal constant MAX_UNITS = 1e6;
     uint256 internal constant CH_BOND = 0.01 ether;
     uint256 internal constant REQ_FEE = 0.001 ether;
+    uint256 internal constant B = 16;
+    uint256 internal constant K = 16; // CHECKPOINT_INTERVAL
+    uint256 internal constant MAX_HISTORY = 17;
 
     SettleFL public immutable settle;
     MockToken public immutable token;
     address public immutable rejecting;
 
     bytes32[] public jobs;
-    mapping(bytes32 => address) public aggregatorOf;
+    mapping(bytes32 => JobConfig) internal cfgOf;
+    mapping(bytes32 => uint256) public nonceOf;
+    /// @dev The mirror of every committed round (rounds above a rolled-back tip stay: they are void).
     mapping(bytes32 => uint256[]) internal commitments;
-    mapping(bytes32 => uint32[]) internal times;
+    mapping(bytes32 => uint256[]) internal times;
+    mapping(bytes32 => uint256[]) internal hashes;
     /// @dev The modelled reward state: each job's payees and, per round, their cumulative units.
     mapping(bytes32 => address[]) internal members;
     mapping(bytes32 => mapping(uint256 => uint256[])) internal units;
@@ -42,6 +53,7 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     mapping(bytes32 => uint256) public ghostBondIn;
     mapping(bytes32 => uint256) public ghostDisputesIn;
     bool public crossJobMove;
+    bool public mirrorBroken;
     mapping(string => uint256) public succeeded;
 
     constructor(SettleFL settle_, MockToken token_) {
@@ -59,29 +71,54 @@ contract SettleFLHandler is Test, ISettleFLTypes {
             accounts.push(_actor(i));
             vm.deal(_actor(i), 1000 ether);
         }
+        for (uint256 i; i < 3; ++i) {
+            accounts.push(_aggregator(i));
+        }
     }
 
     // ------------------------------------------------------------------------------- actions
 
     function createJob(uint256 seed) public {
         if (jobs.length >= MAX_JOBS) return;
-        address aggregator = address(uint160(0xA000 + jobs.length));
-        bool useToken = seed % 2 == 0;
-        uint256 n = bound(seed >> 8, 1, 32);
-        uint256[] memory words = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            words[i] = uint160(payees[((seed >> 16) + i) % payees.length]);
+        // three aggregators, each with several jobs under different nonces
+        address aggregator = _aggregator(jobs.length);
+        uint256 nonce = jobs.length;
+        JobTerms memory t = _newTerms(seed);
+        uint256[] memory words = _genesis(seed);
+        bool useToken = t.token != address(0);
+        vm.deal(aggregator, aggregator.balance + t.escrow + t.bond);
+        if (useToken) {
+            token.mint(aggregator, t.escrow);
+            vm.prank(aggregator);
+            token.approve(address(settle), t.escrow);
         }
+        bytes32 id = settle.computeJobId(aggregator, nonce);
+        uint256 c0 = seed % P;
+        bytes32[] memory before = _snapshot();
+        uint256 ethBefore = address(settle).balance;
+        uint256 tokBefore = token.balanceOf(address(settle));
+        vm.prank(aggregator);
+        settle.createJob{value: useToken ? t.bond : t.escrow + t.bond}(nonce, t, c0, words, _proof());
+        _checkOthers(before, id);
+        // what actually arrived (the ghost inflows, measured independently of the contract)
+        uint256 ethIn = address(settle).balance - ethBefore;
+        ghostBondIn[id] = t.bond;
+        ghostEscrowIn[id] = useToken ? token.balanceOf(address(settle)) - tokBefore : ethIn - t.bond;
+        if (useToken && ethIn != t.bond) mirrorBroken = true;
+        _register(id, aggregator, nonce, t, words, c0);
+        if (seed % 5 == 0) _reuseNonce(aggregator, nonce, t, words, c0);
+    }
+
+    function _newTerms(uint256 seed) internal view returns (JobTerms memory) {
         uint256 escrow = MAX_UNITS * UNIT_PRICE + (seed >> 24) % 1e12;
-        uint256 bond = escrow / 10 + 1;
-        JobTerms memory t = JobTerms({
+        return JobTerms({
             variant: (seed >> 4) % 2 == 0 ? Variant.CommitChallenge : Variant.CommitProof,
             build: 0,
-            token: useToken ? address(token) : address(0),
+            token: seed % 2 == 0 ? address(token) : address(0),
             unitPrice: UNIT_PRICE,
             maxUnits: MAX_UNITS,
             escrow: escrow,
-            bond: bond,
+            bond: escrow / 10 + 1,
             challengerBond: CH_BOND,
             requestFee: REQ_FEE,
             challengeWindow: 6 hours,
@@ -90,47 +127,75 @@ contract SettleFLHandler is Test, ISettleFLTypes {
             hardDeadline: uint32(block.timestamp + 30 days),
             pubHash: 1
         });
-        vm.deal(aggregator, escrow + bond);
-        if (useToken) {
-            token.mint(aggregator, escrow);
-            vm.prank(aggregator);
-            token.approve(address(settle), escrow);
-        }
-        bytes32 id = settle.computeJobId(aggregator, 0);
-        bytes32[] memory before = _snapshot();
-        vm.prank(aggregator);
-        settle.createJob{value: useToken ? bond : escrow + bond}(0, t, seed % P, words, _proof());
-        _checkOthers(before, id);
-        jobs.push(id);
-        aggregatorOf[id] = aggregator;
+    }
+
+    function _genesis(uint256 seed) internal view returns (uint256[] memory words) {
+        uint256 n = bound(seed >> 8, 1, 32);
+        words = new uint256[](n);
         for (uint256 i; i < n; ++i) {
+            words[i] = uint160(payees[((seed >> 16) + i) % payees.length]);
+        }
+    }
+
+    /// @dev Keeps what a client keeps: the configuration (the terms, escrow = what arrived, checked
+    ///      against the stored hash), the genesis round and the modelled members.
+    function _register(
+        bytes32 id,
+        address aggregator,
+        uint256 nonce,
+        JobTerms memory t,
+        uint256[] memory words,
+        uint256 c0
+    ) internal {
+        t.escrow = ghostEscrowIn[id];
+        JobConfig storage c = cfgOf[id];
+        c.aggregator = aggregator;
+        c.terms = t;
+        if (keccak256(abi.encode(c)) != settle.getJob(id).configHash) mirrorBroken = true;
+        jobs.push(id);
+        nonceOf[id] = nonce;
+        for (uint256 i; i < words.length; ++i) {
             members[id].push(address(uint160(words[i])));
             units[id][0].push(0);
         }
-        accounts.push(aggregator);
-        commitments[id].push(seed % P);
-        times[id].push(uint32(block.timestamp));
-        ghostEscrowIn[id] = escrow;
-        ghostBondIn[id] = bond;
+        _mirror(id, 0, c0);
         succeeded["createJob"]++;
+    }
+
+    /// @dev A nonce is used once: the same aggregator and nonce again is refused (JobExists).
+    function _reuseNonce(address aggregator, uint256 nonce, JobTerms memory t, uint256[] memory words, uint256 c0)
+        internal
+    {
+        uint256 value = t.token == address(0) ? t.escrow + t.bond : t.bond;
+        vm.deal(aggregator, aggregator.balance + value);
+        bytes32[] memory before = _snapshot();
+        vm.prank(aggregator);
+        try settle.createJob{value: value}(nonce, t, c0, words, _proof()) {
+            mirrorBroken = true;
+        } catch (bytes memory err) {
+            if (bytes4(err) != JobExists.selector) mirrorBroken = true;
+        }
+        _checkOthers(before, bytes32(0));
     }
 
     function commit(uint256 jobSeed, uint256 c, bool withProof) public {
         bytes32 id = _job(jobSeed);
         if (id == 0) return;
         c %= P;
-        uint256 prev = commitments[id][settle.getJob(id).tip];
+        if (cfgOf[id].terms.variant == Variant.CommitProof) withProof = true;
+        History memory tip = _tipHist(id, c);
+        // mostly the aggregator; sometimes an actor, whose nonce names another (empty) job
+        address sender = c % 9 == 0 ? _actor(c) : cfgOf[id].aggregator;
+        uint256 nonce = nonceOf[id];
         bytes32[] memory before = _snapshot();
-        (Variant variant,) = settle.jobConfig(id);
-        if (variant == Variant.CommitProof) withProof = true;
-        vm.prank(aggregatorOf[id]); // (the very next external call is the one pranked)
+        vm.prank(sender); // (the very next external call is the one pranked)
         if (withProof) {
-            try settle.commitWithProof(id, prev, c, _proof()) {
-                _recordCommit(id, c, "commitWithProof");
+            try settle.commitWithProof(nonce, tip, c, _proof()) {
+                _recordCommit(id, sender, c, "commitWithProof");
             } catch {}
         } else {
-            try settle.commit(id, c) {
-                _recordCommit(id, c, "commit");
+            try settle.commit(nonce, c) {
+                _recordCommit(id, sender, c, "commit");
             } catch {}
         }
         _checkOthers(before, id);
@@ -139,9 +204,11 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     function challenge(uint256 jobSeed, uint256 roundSeed, uint256 actorSeed) public {
         (bytes32 id, uint256 r) = _recent(jobSeed, roundSeed);
         if (id == 0) return;
+        History memory h = _hist(id, r, actorSeed);
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
         vm.prank(_actor(actorSeed));
-        try settle.challenge{value: CH_BOND}(id, r, _ref(id, r)) {
+        try settle.challenge{value: CH_BOND}(id, c, r, h) {
             ghostDisputesIn[id] += CH_BOND;
             succeeded["challenge"]++;
         } catch {}
@@ -151,9 +218,11 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     function respond(uint256 jobSeed, uint256 roundSeed, uint256 actorSeed) public {
         (bytes32 id, uint256 r) = _disputed(jobSeed, roundSeed, false);
         if (id == 0 || r == 0) return;
+        History memory h = _hist(id, r, actorSeed);
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
         vm.prank(_actor(actorSeed));
-        try settle.respond(id, r, _ref(id, r - 1), _ref(id, r), _proof()) {
+        try settle.respond(id, c, r, h, _proof()) {
             succeeded["respond"]++;
         } catch {}
         _checkOthers(before, id);
@@ -163,14 +232,18 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         (bytes32 id, uint256 r) = _disputed(jobSeed, roundSeed, request);
         if (id == 0) return;
         if (roundSeed % 2 == 0) skip(2 hours + 1); // past the response deadline
+        History memory h = _hist(id, r, roundSeed >> 8);
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
         if (request) {
-            try settle.resolveRequest(id, r) {
+            try settle.resolveRequest(id, c, r, h) {
                 succeeded["resolveRequest"]++;
+                _checkRollback(id, r);
             } catch {}
         } else {
-            try settle.resolve(id, r) {
+            try settle.resolve(id, c, r, h) {
                 succeeded["resolve"]++;
+                _checkRollback(id, r);
             } catch {}
         }
         _checkOthers(before, id);
@@ -179,8 +252,9 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     function reclaim(uint256 jobSeed, uint256 roundSeed) public {
         (bytes32 id, uint256 r) = _disputed(jobSeed, roundSeed, roundSeed % 2 == 0);
         if (id == 0) return;
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
-        try settle.reclaim(id, r) {
+        try settle.reclaim(id, c, r) {
             succeeded["reclaim"]++;
         } catch {}
         _checkOthers(before, id);
@@ -189,9 +263,11 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     function requestOpening(uint256 jobSeed, uint256 roundSeed, uint256 actorSeed) public {
         (bytes32 id, uint256 r) = _recent(jobSeed, roundSeed);
         if (id == 0) return;
+        History memory h = _hist(id, r, actorSeed);
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
         vm.prank(_actor(actorSeed));
-        try settle.requestOpening{value: REQ_FEE}(id, r, _ref(id, r)) {
+        try settle.requestOpening{value: REQ_FEE}(id, c, r, h) {
             ghostDisputesIn[id] += REQ_FEE;
             succeeded["requestOpening"]++;
         } catch {}
@@ -203,9 +279,11 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         if (id == 0) return;
         (uint256[] memory words, uint256 total) = _stateWords(id, r, 0, members[id].length);
         if (wordSeed % 8 == 0) words = _words(wordSeed, bound(wordSeed, 1, 32));
+        History memory h = _hist(id, r, actorSeed);
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
         vm.prank(_actor(actorSeed));
-        try settle.answerOpening(id, r, _ref(id, r), wordSeed % P, total, words, _proof()) {
+        try settle.answerOpening(id, c, r, h, wordSeed % P, total, words, _proof()) {
             succeeded["answerOpening"]++;
         } catch {}
         _checkOthers(before, id);
@@ -215,9 +293,11 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         if (actorSeed % 8 != 0) return; // rare: it ends the job
         (bytes32 id, uint256 r) = _round(jobSeed, roundSeed);
         if (id == 0) return;
+        History memory h = _hist(id, r, roundSeed >> 8);
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
         vm.prank(_actor(actorSeed));
-        try settle.proveEquivocation(id, r, _ref(id, r), roundSeed % P, _proof()) {
+        try settle.proveEquivocation(id, c, r, h, roundSeed % P, _proof()) {
             succeeded["proveEquivocation"]++;
         } catch {}
         _checkOthers(before, id);
@@ -226,10 +306,13 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     function finalize(uint256 jobSeed, bool byAggregator) public {
         bytes32 id = _job(jobSeed);
         if (id == 0 || (commitments[id].length < 4 && jobSeed % 4 != 0)) return; // let jobs live a while
-        bytes32[] memory before = _snapshot();
         byAggregator = byAggregator && jobSeed % 4 == 0; // mostly strangers (after the inactivity timeout)
-        vm.prank(byAggregator ? aggregatorOf[id] : _actor(jobSeed));
-        try settle.finalize(id) {
+        if (!byAggregator && jobSeed % 3 == 0) skip(12 hours + 1); // an abandoned job
+        History memory h = _tipHist(id, jobSeed >> 8);
+        JobConfig memory c = cfgOf[id];
+        bytes32[] memory before = _snapshot();
+        vm.prank(byAggregator ? c.aggregator : _actor(jobSeed));
+        try settle.finalize(id, c, h) {
             succeeded["finalize"]++;
         } catch {}
         _checkOthers(before, id);
@@ -238,23 +321,30 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     function openPayouts(uint256 jobSeed) public {
         bytes32 id = _job(jobSeed);
         if (id == 0) return;
-        _openPayouts(id, jobSeed % 3 == 0 && commitments[id].length >= 4);
+        _openPayouts(id, jobSeed % 3 == 0 && commitments[id].length >= 4, jobSeed >> 8);
     }
 
-    /// @dev With `prepare`: finalizes (as the aggregator) and waits out the windows first, so that
-    ///      runs reach payouts; refused anyway while disputes are pending.
-    function _openPayouts(bytes32 id, bool prepare) internal {
+    /// @dev With `prepare`: finalizes (as the aggregator: payouts may open in the same call) and waits out
+    ///      the windows first, so that runs reach payouts; refused anyway while disputes are pending.
+    function _openPayouts(bytes32 id, bool prepare, uint256 shape) internal {
+        JobConfig memory c = cfgOf[id];
         if (prepare) {
             if (settle.getJob(id).phase == Phase.Active) {
-                vm.prank(aggregatorOf[id]);
-                settle.finalize(id);
+                History memory t = _tipHist(id, 1);
+                bytes32[] memory snap = _snapshot();
+                vm.prank(c.aggregator);
+                try settle.finalize(id, c, t) {
+                    succeeded["finalize"]++;
+                } catch {}
+                _checkOthers(snap, id);
             }
-            (uint256 notBefore,,) = settle.payoutsOpenAfter(id);
+            if (settle.getJob(id).phase != Phase.Finalized) return;
+            (uint256 notBefore,,) = settle.payoutsOpenAfter(id, c, _tipHist(id, 1));
             if (block.timestamp <= notBefore) vm.warp(notBefore + 1);
         }
-        uint256 tip = settle.getJob(id).tip;
+        History memory h = _tipHist(id, shape);
         bytes32[] memory before = _snapshot();
-        try settle.openPayouts(id, _ref(id, tip)) {
+        try settle.openPayouts(id, c, h) {
             succeeded["openPayouts"]++;
         } catch {}
         _checkOthers(before, id);
@@ -263,22 +353,25 @@ contract SettleFLHandler is Test, ISettleFLTypes {
     function payout(uint256 jobSeed, uint256 batchSeed, uint256 wordSeed, uint256 tamper) public {
         bytes32 id = _job(jobSeed);
         if (id == 0) return;
-        Job memory j = settle.getJob(id);
+        uint256 tip = settle.getJob(id).tip;
         uint256 n = members[id].length;
-        uint256 batch = batchSeed % ((n + 15) / 16);
-        (uint256[] memory words, uint256 total) = _stateWords(id, j.tip, batch * 16, 16);
+        uint256 batch = batchSeed % ((n + B - 1) / B);
+        (uint256[] memory words, uint256 total) = _stateWords(id, tip, batch * B, B);
         if (tamper % 6 == 0) {
             // a forged batch (the mock verifier accepts it): inflated units, other payees, other n
-            uint256[] memory forged = _words(wordSeed, 16);
-            for (uint256 i; i < 16; ++i) {
+            uint256[] memory forged = _words(wordSeed, B);
+            for (uint256 i; i < B; ++i) {
                 if (forged[i] != 0) words[i] = forged[i];
             }
             if (tamper % 12 == 0) total = bound(wordSeed, 0, MAX_UNITS);
             if (tamper % 18 == 0) n = bound(wordSeed, 1, 32);
+            if (tamper % 30 == 0) batch = bound(wordSeed >> 8, 0, 2);
         }
+        History memory h = _tipHist(id, tamper >> 8);
+        JobConfig memory c = cfgOf[id];
         bytes32[] memory before = _snapshot();
         vm.prank(_actor(batchSeed));
-        try settle.payout(id, batch, n, total, words, _proof()) {
+        try settle.payout(id, c, h, PayoutBatch(batch, n, total, words), _proof()) {
             succeeded["payout"]++;
         } catch {}
         _checkOthers(before, id);
@@ -335,7 +428,7 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         if (jobs.length < MAX_JOBS && choice < 4) return createJob(a);
         bytes32 id = _job(a);
         if (id == 0) return;
-        Job memory j = settle.getJob(id);
+        JobView memory j = settle.getJob(id);
         if (j.phase == Phase.Active) {
             if (choice < 50) commit(a, b, false);
             else if (choice < 64) challenge(a, b, c);
@@ -344,8 +437,9 @@ contract SettleFLHandler is Test, ISettleFLTypes {
             else if (choice < 85) resolve(a, b, b % 2 == 0);
             else if (choice < 90) answerOpening(a, b, c, seed);
             else if (choice < 93) proveEquivocation(a, b, c);
-            else if (choice < 97) warp(b);
-            else finalize(a, true);
+            else if (choice < 96) warp(b);
+            else if (choice < 98) _openPayouts(id, true, c); // the aggregator finalizes (and may open)
+            else finalize(a, b % 2 == 0);
         } else if (j.phase == Phase.Finalized) {
             if (j.openChallenges + j.openRequests > 0) {
                 bool request = j.openChallenges == 0 || (j.openRequests > 0 && b % 2 == 0);
@@ -358,7 +452,7 @@ contract SettleFLHandler is Test, ISettleFLTypes {
             } else if (choice < 25) {
                 requestOpening(a, b, c);
             } else {
-                _openPayouts(id, true);
+                _openPayouts(id, true, c);
             }
         } else if (j.phase == Phase.PayoutsOpen) {
             if (choice < 95) payout(a, b, c, seed >> 200);
@@ -378,8 +472,16 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         return accounts.length;
     }
 
+    function configOf(bytes32 id) external view returns (JobConfig memory) {
+        return cfgOf[id];
+    }
+
     function _actor(uint256 seed) internal pure returns (address) {
         return address(uint160(0xC000 + seed % 4));
+    }
+
+    function _aggregator(uint256 i) internal pure returns (address) {
+        return address(uint160(0xA000 + i % 3));
     }
 
     function _job(uint256 seed) internal view returns (bytes32) {
@@ -392,7 +494,8 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         r = roundSeed % commitments[id].length;
     }
 
-    /// @dev Mostly one of the last three rounds up to the tip (inside their windows), sometimes any.
+    /// @dev Mostly one of the last three rounds up to the tip (inside their windows), sometimes any
+    ///      (including void rounds above a rolled-back tip).
     function _recent(uint256 jobSeed, uint256 roundSeed) internal view returns (bytes32 id, uint256 r) {
         (id, r) = _round(jobSeed, roundSeed);
         if (id == 0 || roundSeed % 5 == 0) return (id, r);
@@ -416,11 +519,60 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         }
     }
 
-    function _ref(bytes32 id, uint256 r) internal view returns (RoundRef memory) {
-        return RoundRef(commitments[id][r], times[id][r]);
+    // ----------------------------------------------------------------------------- histories
+
+    /// @dev Mirrored rounds `first .. last` of job `id`, `before` = H_{first - 1}.
+    function _history(bytes32 id, uint256 first, uint256 last) internal view returns (History memory h) {
+        h.before = first == 0 ? 0 : hashes[id][first - 1];
+        h.last = last;
+        h.links = new Link[](last + 1 - first);
+        for (uint256 i; i < h.links.length; ++i) {
+            h.links[i] = Link(commitments[id][first + i], times[id][first + i]);
+        }
     }
 
-    function _recordCommit(bytes32 id, uint256 c, string memory what) internal {
+    /// @dev A history covering rounds `r - 1` and `r` (clamped to the tip). By `shape`: mostly the
+    ///      shortest (ending at the next checkpoint at or above `r`, or the tip), sometimes the longest
+    ///      ending there (17 links), sometimes one with a wrong link (refused: HistoryMismatch).
+    function _hist(bytes32 id, uint256 r, uint256 shape) internal view returns (History memory h) {
+        uint256 tip = settle.getJob(id).tip;
+        if (r > tip) r = tip;
+        uint256 from = r == 0 ? 0 : r - 1;
+        uint256 end = r == 0 ? K : (r + K - 1) / K * K;
+        if (end > tip) end = tip;
+        uint256 s = shape % 16;
+        if (s < 3) from = end + 1 >= MAX_HISTORY ? end + 1 - MAX_HISTORY : 0; // the longest ending at `end`
+        h = _history(id, from, end);
+        if (s == 15) h.links[h.links.length - 1].time += 1; // tampered
+    }
+
+    /// @dev A history ending at the tip: one link, sometimes longer, sometimes ending at a checkpoint
+    ///      below the tip (refused by calls that need the tip), rarely tampered.
+    function _tipHist(bytes32 id, uint256 shape) internal view returns (History memory h) {
+        uint256 tip = settle.getJob(id).tip;
+        uint256 s = shape % 16;
+        uint256 first = tip;
+        uint256 last = tip;
+        if (s < 3) first = tip + 1 >= MAX_HISTORY ? tip + 1 - MAX_HISTORY : 0;
+        else if (s == 3 && tip >= K) last = first = tip / K * K; // a checkpoint, not the tip (or the tip itself)
+        h = _history(id, first, last);
+        if (s == 15) h.before ^= 1; // tampered
+    }
+
+    function _mirror(bytes32 id, uint256 r, uint256 c) internal {
+        uint256 prev = r == 0 ? 0 : hashes[id][r - 1];
+        uint256 h = uint256(keccak256(abi.encode(prev, r, c, block.timestamp))) >> 56;
+        commitments[id].push(c);
+        times[id].push(block.timestamp);
+        hashes[id].push(h);
+        if (settle.getJob(id).headHash != h) mirrorBroken = true;
+    }
+
+    function _recordCommit(bytes32 id, address sender, uint256 c, string memory what) internal {
+        if (sender != cfgOf[id].aggregator) {
+            mirrorBroken = true; // only the aggregator's nonce names this job
+            return;
+        }
         uint256 r = commitments[id].length;
         uint256[] storage prev = units[id][r - 1];
         uint256 total;
@@ -433,9 +585,15 @@ contract SettleFLHandler is Test, ISettleFLTypes {
             total += add;
             units[id][r].push(prev[i] + add);
         }
-        commitments[id].push(c);
-        times[id].push(uint32(block.timestamp));
+        _mirror(id, r, c);
+        if (r % K == 0 && settle.checkpointOf(id, r / K) != hashes[id][r]) mirrorBroken = true;
         succeeded[what]++;
+    }
+
+    /// @dev After an unanswered challenge or request on `r`: the tip is `r - 1` and the head its mirrored hash.
+    function _checkRollback(bytes32 id, uint256 r) internal {
+        JobView memory j = settle.getJob(id);
+        if (j.tip != r - 1 || j.headHash != hashes[id][r - 1] || !j.faulted) mirrorBroken = true;
     }
 
     function _proof() internal pure returns (Proof memory p) {}
@@ -458,9 +616,10 @@ contract SettleFLHandler is Test, ISettleFLTypes {
         }
     }
 
+    /// @dev Everything stored about a job (ledgers, phase, head, disputes, bitmap) plus what it holds.
     function _fingerprint(bytes32 id) internal view returns (bytes32) {
-        Job memory j = settle.getJob(id);
-        return keccak256(abi.encode(j.escrow, j.bond, j.disputes, j.phase, j.tip, j.faulted));
+        (uint256 e, uint256 b, uint256 d) = settle.heldOf(id, cfgOf[id]);
+        return keccak256(abi.encode(settle.getJob(id), e, b, d));
     }
 
     /// @dev Every job but `target` must be untouched by a call on `target`.
@@ -486,7 +645,9 @@ contract SettleFLInvariantTest is StdInvariant, Test, ISettleFLTypes {
         builds[0] = BuildConfig(32, 16, address(v), address(v), address(v), address(v));
         TokenConfig[] memory tokens = new TokenConfig[](1);
         tokens[0] = TokenConfig(address(token), 1e18);
-        settle = new SettleFL(builds, tokens, Minimums(1000, 0.001 ether, 0.0001 ether, 1 hours, 1 hours, 1 hours, 365 days));
+        settle = new SettleFL(
+            builds, tokens, Minimums(1000, 0.001 ether, 0.0001 ether, 1 hours, 1 hours, 1 hours, 365 days)
+        );
         handler = new SettleFLHandler(settle, token);
         targetContract(address(handler));
         // Lifecycle steps three times as often as the raw actions (which play arbitrary calls).
@@ -508,26 +669,33 @@ contract SettleFLInvariantTest is StdInvariant, Test, ISettleFLTypes {
     }
 
     /// @notice One campaign checks every money property after every call (one campaign instead of
-    ///         three keeps the suite fast): ledgers, solvency, and no cross-job movement.
+    ///         three keeps the suite fast): ledgers, solvency, no cross-job movement, and the handler's
+    ///         mirror of configurations and rolling hashes.
     function invariant_money() public view {
-        _ledgersBalanceAndCapOutflows();
+        _outflowsCappedByInflows();
         _solvent();
         _noCrossJobMovement();
+        assertFalse(handler.mirrorBroken(), "the client mirror (config, rolling hash, nonce) agrees with the chain");
     }
 
-    /// @notice For every job and sub-ledger: paid + credited + refunded + held == deposited, each
-    ///         outflow capped by its own inflow, and deposits equal what was actually sent in.
-    function _ledgersBalanceAndCapOutflows() internal view {
+    /// @notice For every job and sub-ledger: what left is at most what came in (escrowOut <= escrow,
+    ///         bondOut <= bond, disputesOut <= disputesIn), and the inflows are what was actually sent.
+    function _outflowsCappedByInflows() internal view {
         for (uint256 i; i < handler.jobCount(); ++i) {
             bytes32 id = handler.jobs(i);
-            Job memory j = settle.getJob(id);
-            (uint256 e, uint256 b, uint256 d) = settle.heldOf(id); // reverts if any ledger overdrew
-            _ledger(j.escrow, e);
-            _ledger(j.bond, b);
-            _ledger(j.disputes, d);
-            assertEq(j.escrow.deposited, handler.ghostEscrowIn(id), "escrow deposited");
-            assertEq(j.bond.deposited, handler.ghostBondIn(id), "bond deposited");
-            assertEq(j.disputes.deposited, handler.ghostDisputesIn(id), "disputes deposited");
+            JobConfig memory cfg = handler.configOf(id);
+            JobView memory j = settle.getJob(id);
+            assertEq(j.configHash, keccak256(abi.encode(cfg)), "config");
+            assertEq(cfg.terms.escrow, handler.ghostEscrowIn(id), "escrow in = what arrived");
+            assertEq(cfg.terms.bond, handler.ghostBondIn(id), "bond in = what was sent");
+            assertEq(j.disputesIn, handler.ghostDisputesIn(id), "disputes in = bonds and fees sent");
+            assertLe(j.escrowOut, cfg.terms.escrow, "escrowOut <= escrow");
+            assertLe(j.bondOut, cfg.terms.bond, "bondOut <= bond");
+            assertLe(j.disputesOut, j.disputesIn, "disputesOut <= disputesIn");
+            (uint256 e, uint256 b, uint256 d) = settle.heldOf(id, cfg);
+            assertEq(e + j.escrowOut, cfg.terms.escrow);
+            assertEq(b + j.bondOut, cfg.terms.bond);
+            assertEq(d + j.disputesOut, j.disputesIn);
             if (j.phase == Phase.Completed) assertEq(e + b + d, 0, "a completed job holds nothing");
         }
     }
@@ -539,8 +707,9 @@ contract SettleFLInvariantTest is StdInvariant, Test, ISettleFLTypes {
         uint256 tok;
         for (uint256 i; i < handler.jobCount(); ++i) {
             bytes32 id = handler.jobs(i);
-            (uint256 e, uint256 b, uint256 d) = settle.heldOf(id);
-            if (settle.getJob(id).token == address(0)) eth += e;
+            JobConfig memory cfg = handler.configOf(id);
+            (uint256 e, uint256 b, uint256 d) = settle.heldOf(id, cfg);
+            if (cfg.terms.token == address(0)) eth += e;
             else tok += e;
             eth += b + d;
         }
@@ -553,7 +722,7 @@ contract SettleFLInvariantTest is StdInvariant, Test, ISettleFLTypes {
         assertEq(token.balanceOf(address(settle)), tok, "token");
     }
 
-    /// @notice No call on one job moved another job's ledgers, phase or tip.
+    /// @notice No call on one job moved another job's ledgers, phase, head or disputes.
     function _noCrossJobMovement() internal view {
         assertFalse(handler.crossJobMove());
     }
@@ -566,6 +735,7 @@ contract SettleFLInvariantTest is StdInvariant, Test, ISettleFLTypes {
             uint256 seed = uint256(keccak256(abi.encode("settlefl", i)));
             if (seed % 10 == 0) handler.warp(seed >> 8);
             else handler.stepA(seed >> 8);
+            if (i % 50 == 49) invariant_money();
         }
         this.afterInvariant();
         invariant_money();
@@ -576,18 +746,25 @@ contract SettleFLInvariantTest is StdInvariant, Test, ISettleFLTypes {
     /// @dev Run with -vv to see how often each action got through (reverting attempts are normal).
     function afterInvariant() external view {
         string[13] memory names = [
-            "createJob", "commit", "commitWithProof", "challenge", "respond", "resolve", "reclaim",
-            "requestOpening", "answerOpening", "resolveRequest", "proveEquivocation", "finalize", "openPayouts"
+            "createJob",
+            "commit",
+            "commitWithProof",
+            "challenge",
+            "respond",
+            "resolve",
+            "reclaim",
+            "requestOpening",
+            "answerOpening",
+            "resolveRequest",
+            "proveEquivocation",
+            "finalize",
+            "openPayouts"
         ];
         for (uint256 i; i < names.length; ++i) {
             console.log(names[i], handler.succeeded(names[i]));
         }
         console.log("payout", handler.succeeded("payout"));
         console.log("withdraw", handler.succeeded("withdraw"));
-    }
-
-    function _ledger(Ledger memory l, uint256 held) internal pure {
-        assertEq(uint256(l.paid) + l.credited + l.refunded + held, l.deposited, "ledger identity");
     }
 }
 // forge-lint: disable-end(unsafe-typecast, block-timestamp)

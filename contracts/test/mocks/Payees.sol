@@ -41,3 +41,18 @@ contract ReentrantPayee {
         settle.withdraw(address(0), address(this));
     }
 }
+
+/// @notice A payee whose ERC-777-style token hook (`HookToken` calls `onTokenReceived`) sends back more
+///         than it received, with `transferFrom` on its own pre-approved balance, so the token calls no
+///         hook on SettleFL's side and SettleFL's balance really rises during its payment (issue 7 item 6).
+contract SendBackHookPayee {
+    function onTokenReceived(address from, uint256 amount) external {
+        // hostile on purpose: it does not care whether the send-back succeeded
+        // forge-lint: disable-next-line(erc20-unchecked-transfer)
+        IERC20Like(msg.sender).transferFrom(address(this), from, amount + 1);
+    }
+}
+
+interface IERC20Like {
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
