@@ -136,7 +136,7 @@ contract SettleFLPayoutTest is SettleFLTest {
 
         JobView memory j = settle.getJob(JOB);
         assertEq(uint8(j.phase), uint8(Phase.Completed));
-        assertEq(j.paidBatches, 3);
+        assertTrue(settle.isBatchPaid(JOB, 0) && settle.isBatchPaid(JOB, 1), "a completed job's batches are all paid");
         assertEq(address(0).balance, zeroBefore, "nothing is sent to the zero address");
         assertEq(settle.creditOf(address(0), address(0)), 0, "nor credited to it");
         assertEq(slot21.balance - slot21Before, (words[21 - B] >> 160) * UNIT_PRICE);
@@ -203,7 +203,8 @@ contract SettleFLPayoutTest is SettleFLTest {
         _payBatch("r3", 0);
         j = settle.getJob(JOB);
         assertEq(uint8(j.phase), uint8(Phase.Completed));
-        assertEq(j.paidBatches, 3);
+        assertEq(j.paidBatches, 2, "the bitmap holds the batches before the last; the phase says the rest");
+        assertTrue(settle.isBatchPaid(JOB, 0) && settle.isBatchPaid(JOB, 1));
         assertEq(j.escrowOut, ESCROW);
         assertEq(j.bondOut, BOND);
         assertEq(AGG.balance, START - owed);
@@ -756,7 +757,7 @@ contract SettleFLPayoutTest is SettleFLTest {
         _payBatch("r0", 0);
         JobView memory j = settle.getJob(JOB);
         assertEq(uint8(j.phase), uint8(Phase.Completed));
-        assertEq(j.paidBatches, 1, "one batch of two was needed");
+        assertEq(j.paidBatches, 0, "one batch of two was needed, and completing needs no bitmap");
         assertEq(AGG.balance, START);
         assertEq(SETTLE.balance, 0);
         _assertLedgers(JOB);
@@ -784,7 +785,7 @@ contract SettleFLPayoutTest is SettleFLTest {
         _payBatch("r0", 1);
         JobView memory j = settle.getJob(JOB);
         assertEq(uint8(j.phase), uint8(Phase.Completed));
-        assertEq(j.paidBatches, 2);
+        assertEq(j.paidBatches, 0, "batch 1 alone completed it");
         assertEq(AGG.balance, START - BOND, "the escrow returns, the bond does not");
         assertEq(CHALLENGER.balance, START + BOND);
         assertEq(SETTLE.balance, 0);
