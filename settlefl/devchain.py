@@ -2,7 +2,9 @@
 
 Used by the demo and by the tests. anvil comes from the pinned npm package ``@foundry-rs/anvil``, whose
 ``node_modules/.bin/anvil`` is a Node launcher that spawns the real binary as a child; stopping the
-launcher would leave the chain running, so this module starts the platform binary directly.
+launcher would leave the chain running, so this module starts the platform binary directly. The same
+goes for ``forge`` and ``cast``, whose npm launchers also exit 0 when the tool fails: everything that
+must see a Foundry tool's exit status runs :func:`foundry_binary` (or ``scripts/foundry``).
 """
 
 from __future__ import annotations
@@ -19,20 +21,28 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from settlefl.errors import ChainError, ToolError
+from settlefl.settings import ENV_NODE_MODULES, settings
+
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
-def foundry_binary(tool: str, node_modules: Path = REPO_ROOT / "node_modules") -> Path:
-    """Path of the real ``anvil``/``forge``/``cast`` binary shipped by the pinned npm packages."""
+def foundry_binary(tool: str, node_modules: Path | None = None) -> Path:
+    """Path of the real ``anvil``/``forge``/``cast`` binary shipped by the pinned npm packages.
+
+    ``node_modules`` defaults to the settings' (``SETTLEFL_NODE_MODULES``). The npm packages put the
+    binary under ``@foundry-rs/<tool>-<os>-<arch>/bin/``; ``scripts/foundry`` computes the same path.
+    """
+    modules = node_modules or settings().node_modules
     system = platform.system().lower()
     arch = _ARCH.get(platform.machine().lower(), platform.machine().lower())
-    binary = node_modules / "@foundry-rs" / f"{tool}-{system}-{arch}" / "bin" / tool
+    binary = modules / "@foundry-rs" / f"{tool}-{system}-{arch}" / "bin" / tool
     if not binary.exists():
-        raise FileNotFoundError(
-            f"{tool} is not installed at {binary}; run `scripts/setup.sh` (it installs the pinned npm tools)"
+        raise ToolError(
+            f"{tool} is not installed ({binary} is missing): run scripts/setup.sh in a source checkout, or "
+            f"point {ENV_NODE_MODULES} at a node_modules holding the pinned npm tools"
         )
     return binary
 
@@ -56,25 +66,25 @@ class Anvil:
         while True:
             if self.process.poll() is not None:
                 stderr = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"anvil exited with status {self.process.returncode}: {stderr.strip()}")
+                raise ToolError(f"anvil exited with status {self.process.returncode}: {stderr.strip()}")
             try:
                 self.rpc("eth_chainId")
                 break
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"anvil did not answer on {self.url} within {startup_timeout} s") from None
+                    raise ToolError(f"anvil did not answer on {self.url} within {startup_timeout} s") from None
                 time.sleep(0.05)
         log.info("anvil is up on %s (pid %d)", self.url, self.process.pid)
 
     def rpc(self, method: str, *params: Any) -> Any:
-        """One JSON-RPC call; raises ``RuntimeError`` with the node's message on an RPC error."""
+        """One JSON-RPC call; raises :class:`ChainError` with the node's message on an RPC error."""
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
         request = urllib.request.Request(self.url, body, {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as reply:
             answer = json.loads(reply.read())
         if "error" in answer:
-            raise RuntimeError(f"{method}: {answer['error']}")
+            raise ChainError(f"{method}: {answer['error']}")
         return answer["result"]
 
     def stop(self) -> None:

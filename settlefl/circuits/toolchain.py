@@ -7,7 +7,8 @@ from the filesystem root with absolute paths, where no relative path needs ``..`
 
 snarkjs keeps whole zkeys in memory; large circuits need a bigger Node heap than the default, hence
 ``--max-old-space-size``. Everything a user can act on surfaces as a :class:`CircuitsError` subclass: a
-missing tool says how to install it, a failing command carries the tail of what it printed.
+missing tool says how to install it, a failing command carries the tail of what it printed. The tools
+are found under the ``node_modules`` of :mod:`settlefl.settings` (``SETTLEFL_NODE_MODULES``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from settlefl.circuits.spec import CIRCUITS_DIR
+from settlefl.errors import SettleFLError, ToolError
+from settlefl.settings import ENV_NODE_MODULES, settings
 
 log = logging.getLogger(__name__)
 
-#: The repository root: circom2 runs from here and finds ``circuits/`` and ``node_modules/`` below it.
-REPO_ROOT = CIRCUITS_DIR.parent
 #: Node heap for snarkjs, in MiB: a 2^17-constraint zkey does not fit the default heap.
 DEFAULT_NODE_HEAP_MB = 8192
 #: How much of a failing command's output an error message carries.
@@ -36,15 +36,15 @@ TAIL_LINES = 20
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-class CircuitsError(Exception):
+class CircuitsError(SettleFLError):
     """Base of every error of the circuit build that a user can act on (the CLI prints its message)."""
 
 
-class ToolMissing(CircuitsError):
+class ToolMissing(CircuitsError, ToolError):
     """node, circom2 or snarkjs is not installed."""
 
 
-class CommandFailed(CircuitsError):
+class CommandFailed(CircuitsError, ToolError):
     """A tool exited with a non-zero status; the message ends with the tail of its output."""
 
     def __init__(self, what: str, returncode: int, output: str) -> None:
@@ -60,11 +60,10 @@ def strip_ansi(text: str) -> str:
 
 
 class Toolchain:
-    """Locates node, circom2 and snarkjs under one ``node_modules`` and runs them."""
+    """Locates node, circom2 and snarkjs under one ``node_modules`` (default: the settings') and runs them."""
 
-    def __init__(self, root: Path = REPO_ROOT, node_heap_mb: int = DEFAULT_NODE_HEAP_MB) -> None:
-        self.root = Path(root).resolve()
-        self.node_modules = self.root / "node_modules"
+    def __init__(self, node_modules: Path | None = None, node_heap_mb: int = DEFAULT_NODE_HEAP_MB) -> None:
+        self.node_modules = Path(node_modules or settings().node_modules).resolve()
         self.node_heap_mb = node_heap_mb
         node = shutil.which("node")
         if node is None:
@@ -74,13 +73,16 @@ class Toolchain:
         self.snarkjs_cli = self.node_modules / "snarkjs" / "build" / "cli.cjs"
         for tool, path in (("circom2", self.circom_cli), ("snarkjs", self.snarkjs_cli)):
             if not path.exists():
-                raise ToolMissing(f"{tool} is not installed ({path} is missing): run scripts/setup.sh")
+                raise ToolMissing(
+                    f"{tool} is not installed ({path} is missing): run scripts/setup.sh in a source checkout, "
+                    f"or point {ENV_NODE_MODULES} at a node_modules holding the pinned npm tools"
+                )
 
     def circom(self, args: Sequence[str | Path], *, timeout: float | None = None) -> str:
         """Run circom2 from the filesystem root (Path arguments made absolute); returns its output."""
         argv = [str(a.resolve()) if isinstance(a, Path) else a for a in args]
         command = [self.node, str(self.circom_cli), *argv]
-        return self._run("circom2", command, timeout=timeout, cwd=Path(self.root.anchor))
+        return self._run("circom2", command, timeout=timeout, cwd=Path(self.node_modules.anchor))
 
     def snarkjs(
         self, args: Sequence[str | Path], *, stdin: str | None = None, timeout: float | None = None
@@ -106,7 +108,7 @@ class Toolchain:
         started = time.monotonic()
         try:
             proc = subprocess.run(
-                argv, cwd=cwd or self.root, input=stdin if stdin is not None else "", capture_output=True,
+                argv, cwd=cwd, input=stdin if stdin is not None else "", capture_output=True,
                 text=True, timeout=timeout, check=False,
             )
         except subprocess.TimeoutExpired as exc:
