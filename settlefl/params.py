@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from settlefl.errors import InputError
+
 #: Words per Poseidon(16) block of the position-addressable words hash ``hW``.
 BLOCK_SIZE = 16
 #: Block hashes absorbed per chain step: ``h_k = Poseidon(h_{k-1}, next 15 block hashes)``.
@@ -52,15 +54,15 @@ class BuildParams:
     def __post_init__(self) -> None:
         n, b = self.participants, self.batch
         if n <= 0 or n % BLOCK_SIZE:
-            raise ValueError(f"participants N = {n} must be a positive multiple of {BLOCK_SIZE}")
+            raise InputError(f"participants N = {n} must be a positive multiple of {BLOCK_SIZE}")
         if b <= 0 or b % BLOCK_SIZE or b > 256:
-            raise ValueError(f"batch B = {b} must be a positive multiple of {BLOCK_SIZE}, at most 256")
+            raise InputError(f"batch B = {b} must be a positive multiple of {BLOCK_SIZE}, at most 256")
         if b > n:
-            raise ValueError(f"batch B = {b} is larger than the state (N = {n})")
+            raise InputError(f"batch B = {b} is larger than the state (N = {n})")
         if not 1 <= self.row_bits <= 64:
-            raise ValueError(f"row bits K = {self.row_bits} must be in 1..64")
+            raise InputError(f"row bits K = {self.row_bits} must be in 1..64")
         if not 1 <= self.max_joins <= BLOCK_SIZE:
-            raise ValueError(f"max joins J = {self.max_joins} must be in 1..{BLOCK_SIZE}")
+            raise InputError(f"max joins J = {self.max_joins} must be in 1..{BLOCK_SIZE}")
 
     @property
     def name(self) -> str:
@@ -83,4 +85,4 @@ class BuildParams:
             parts = dict((p[0], int(p[1:])) for p in name.split("_"))
             return cls(parts["n"], parts["b"], parts["k"], parts["j"])
         except (KeyError, ValueError, IndexError) as exc:
-            raise ValueError(f"{name!r} is not a build name like n800_b128_k32_j16") from exc
+            raise InputError(f"{name!r} is not a build name like n800_b128_k32_j16") from exc

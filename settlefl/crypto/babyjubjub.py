@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from settlefl.crypto.field import FIELD_MODULUS as P
 from settlefl.crypto.field import check_field_element
+from settlefl.errors import InputError
 
 Point = tuple[int, int]
 
@@ -37,13 +38,13 @@ def is_on_curve(point: Point) -> bool:
 
 
 def check_point(point: Point, name: str = "point") -> Point:
-    """Return ``point`` if it is a well-formed curve point; raise ``ValueError`` otherwise."""
+    """Return ``point`` if it is a well-formed curve point; raise ``InputError`` otherwise."""
     if not (isinstance(point, tuple | list) and len(point) == 2):
-        raise ValueError(f"{name} must be a pair (x, y) of field elements")
+        raise InputError(f"{name} must be a pair (x, y) of field elements")
     x = check_field_element(point[0], f"{name}.x")
     y = check_field_element(point[1], f"{name}.y")
     if not is_on_curve((x, y)):
-        raise ValueError(f"{name} = ({x}, {y}) is not on the Baby Jubjub curve")
+        raise InputError(f"{name} = ({x}, {y}) is not on the Baby Jubjub curve")
     return (x, y)
 
 
@@ -88,7 +89,7 @@ def mul(point: Point, scalar: int) -> Point:
     """
     x, y = check_point(point)
     if isinstance(scalar, bool) or not isinstance(scalar, int) or scalar < 0:
-        raise ValueError(f"scalar must be a non-negative integer, got {scalar!r}")
+        raise InputError(f"scalar must be a non-negative integer, got {scalar!r}")
     result: _Projective = (0, 1, 1)
     addend: _Projective = (x, y, 1)
     while scalar:

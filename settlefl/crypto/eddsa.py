@@ -33,6 +33,8 @@ from pathlib import Path
 from settlefl.crypto import babyjubjub as bjj
 from settlefl.crypto.field import check_field_element
 from settlefl.crypto.poseidon import poseidon
+from settlefl.errors import BadFile, InputError, describe_os_error
+from settlefl.files import read_json, require_file
 
 PRIVATE_KEY_BYTES = 32
 KEY_FILE_FORMAT = "settlefl.eddsa-poseidon.babyjubjub.v1"
@@ -58,7 +60,7 @@ def generate_private_key() -> bytes:
 
 def _check_private_key(private_key: bytes) -> bytes:
     if not isinstance(private_key, bytes | bytearray) or len(private_key) != PRIVATE_KEY_BYTES:
-        raise ValueError(f"an EdDSA private key is exactly {PRIVATE_KEY_BYTES} bytes")
+        raise InputError(f"an EdDSA private key is exactly {PRIVATE_KEY_BYTES} bytes")
     return bytes(private_key)
 
 
@@ -126,7 +128,11 @@ def verify(key: bjj.Point, message: int, signature: Signature) -> bool:
 
 
 def save_private_key(path: Path, private_key: bytes) -> None:
-    """Write a new key file readable only by its owner (mode 0600); never overwrite an existing one."""
+    """Write a new key file readable only by its owner (mode 0600); never overwrite an existing one.
+
+    The directory must exist: creating directories for a secret is a decision for the user (a typo in
+    the path would otherwise put the key somewhere nobody looks).
+    """
     key = _check_private_key(private_key)
     ax, ay = public_key(key)
     body = {
@@ -135,36 +141,58 @@ def save_private_key(path: Path, private_key: bytes) -> None:
         "public_key": [str(ax), str(ay)],
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise BadFile(path.parent, "the key file's directory does not exist", "create it first, or choose another path")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise FileExistsError(f"{path} exists; refusing to overwrite a signing key") from exc
+    except FileExistsError:
+        raise BadFile(path, "a file exists there", "choose another path: a signing key is never overwritten") from None
+    except OSError as exc:
+        raise BadFile(path, f"cannot create the key file ({describe_os_error(exc)})", "choose another path") from None
     with os.fdopen(fd, "w") as handle:
         json.dump(body, handle, indent=2)
         handle.write("\n")
 
 
+#: What to do about a damaged key file: keys cannot be recovered from anything else.
+_RESTORE = "restore it from your backup (a lost key cannot be recomputed) or make a new one with `settlefl keygen`"
+
+
 def load_private_key(path: Path) -> bytes:
-    """Read a key file written by :func:`save_private_key`, refusing one others can read."""
-    path = Path(path)
+    """Read a key file written by :func:`save_private_key`, refusing one others can read.
+
+    Every problem is a :class:`BadFile` naming the path and the field: the file is hand-editable JSON,
+    so a wrong type anywhere must not surface as a bare ``TypeError``.
+    """
+    path = require_file(Path(path), "the key file", "pass the path of a key file made by `settlefl keygen`")
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise PermissionError(
-            f"{path} is readable by other users (mode {stat.S_IMODE(mode):o}); run `chmod 600 {path}`"
+        raise BadFile(
+            path, f"the key file is readable by other users (mode {stat.S_IMODE(mode):o})", f"run `chmod 600 {path}`"
         )
+    body = read_json(path, "the key file", _RESTORE)
+    if not isinstance(body, dict):
+        raise BadFile(path, f"the key file holds a JSON {type(body).__name__}, not an object", _RESTORE)
+    if body.get("format") != KEY_FILE_FORMAT:
+        raise BadFile(path, f"the key file's format is {body.get('format')!r}, not {KEY_FILE_FORMAT!r}", _RESTORE)
+    raw = body.get("private_key")
     try:
-        body = json.loads(path.read_text())
-        if body.get("format") != KEY_FILE_FORMAT:
-            raise ValueError(f"format is {body.get('format')!r}, expected {KEY_FILE_FORMAT!r}")
-        key = bytes.fromhex(body["private_key"])
-        _check_private_key(key)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a SettleFL EdDSA key file: {exc}") from exc
-    stored = tuple(int(v) for v in body.get("public_key", []))
-    if stored and stored != public_key(key):
-        raise ValueError(f"{path}: the stored public key does not match the private key")
+        key = _check_private_key(bytes.fromhex(raw)) if isinstance(raw, str) else None
+    except ValueError:
+        key = None
+    if key is None:
+        raise BadFile(path, f"'private_key' must be {PRIVATE_KEY_BYTES} bytes of hex", _RESTORE)
+    if "public_key" in body:
+        stored = body["public_key"]
+        if not (isinstance(stored, list) and len(stored) == 2 and all(_is_decimal(v) for v in stored)):
+            raise BadFile(path, "'public_key' must be a list of two decimal coordinates", _RESTORE)
+        if (int(stored[0]), int(stored[1])) != public_key(key):
+            raise BadFile(path, "the stored public key does not match the private key", _RESTORE)
     return key
+
+
+def _is_decimal(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdecimal()
 
 
 def generate_key_file(path: Path) -> bjj.Point:

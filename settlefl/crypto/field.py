@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from settlefl.errors import InputError
+
 #: The BN254 (alt_bn128) scalar field modulus: circom's ``p``, snarkjs' ``r``, Solidity's ``Fr``.
 FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 
 
 def check_field_element(value: int, name: str = "value") -> int:
-    """Return ``value`` unchanged if it is an integer in ``[0, p)``; raise ``ValueError`` otherwise.
+    """Return ``value`` unchanged if it is an integer in ``[0, p)``; raise ``InputError`` otherwise.
 
     ``bool`` is refused on purpose: ``True`` is an ``int`` in Python, and a flag passed where a field
     element belongs is always a bug.
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer field element, got {type(value).__name__}")
+        raise InputError(f"{name} must be an integer field element, got {type(value).__name__}")
     if not 0 <= value < FIELD_MODULUS:
-        raise ValueError(f"{name} = {value} is outside the BN254 scalar field [0, p)")
+        raise InputError(f"{name} = {value} is outside the BN254 scalar field [0, p)")
     return value
 
 
@@ -30,11 +32,3 @@ def check_field_elements(values: Iterable[int], name: str = "values") -> list[in
     """Check every element of ``values`` with :func:`check_field_element`; return them as a list."""
     return [check_field_element(v, f"{name}[{i}]") for i, v in enumerate(values)]
 
-
-def check_below_power_of_two(value: int, bits: int, name: str) -> int:
-    """Return ``value`` if ``0 <= value < 2**bits``; raise ``ValueError`` naming the bound otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, got {type(value).__name__}")
-    if not 0 <= value < (1 << bits):
-        raise ValueError(f"{name} = {value} is outside [0, 2^{bits})")
-    return value

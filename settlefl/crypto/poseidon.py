@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from settlefl.crypto.field import check_field_elements
+from settlefl.errors import InputError
 
 MAX_ARITY = 16
 
@@ -33,5 +34,5 @@ def poseidon(values: Sequence[int]) -> int:
     """
     inputs = check_field_elements(values, "poseidon input")
     if not 1 <= len(inputs) <= MAX_ARITY:
-        raise ValueError(f"poseidon takes 1 to {MAX_ARITY} inputs (circomlib's limit), got {len(inputs)}")
+        raise InputError(f"poseidon takes 1 to {MAX_ARITY} inputs (circomlib's limit), got {len(inputs)}")
     return int(_HASHER.hash(len(inputs), inputs))

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 
 from settlefl.crypto.field import check_field_element
 from settlefl.crypto.poseidon import poseidon
+from settlefl.errors import InputError
 from settlefl.params import BLOCK_SIZE, CHAIN_CHUNK
 
 
 def block_hashes(words: Sequence[int]) -> list[int]:
     """Poseidon(16) of each block of 16 words; ``len(words)`` must be a multiple of 16."""
     if not words or len(words) % BLOCK_SIZE:
-        raise ValueError(f"the words vector has {len(words)} entries; it must be a non-empty multiple of 16")
+        raise InputError(f"the words vector has {len(words)} entries; it must be a non-empty multiple of 16")
     return [poseidon(words[i : i + BLOCK_SIZE]) for i in range(0, len(words), BLOCK_SIZE)]
 
 

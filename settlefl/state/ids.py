@@ -17,6 +17,7 @@ from eth_utils import keccak, to_checksum_address
 
 from settlefl.crypto.field import FIELD_MODULUS, check_field_element
 from settlefl.crypto.poseidon import poseidon
+from settlefl.errors import InputError
 
 GENESIS_SALT = 0
 
@@ -29,7 +30,7 @@ def job_id(aggregator: str, nonce: int) -> bytes:
 def job_domain(chain_id: int, contract: str, job: bytes) -> int:
     """``keccak256(abi.encode(uint256 chainId, address contract, bytes32 jobId)) mod p``."""
     if len(job) != 32:
-        raise ValueError("jobId must be 32 bytes")
+        raise InputError("jobId must be 32 bytes")
     digest = keccak(encode(["uint256", "address", "bytes32"], [chain_id, to_checksum_address(contract), job]))
     return int.from_bytes(digest, "big") % FIELD_MODULUS
 
@@ -43,5 +44,5 @@ def round_salt(job_secret: int, domain: int, round_number: int) -> int:
     """``Poseidon(jobSecret, domain, r)`` for rounds ``r >= 1``; the genesis salt is 0."""
     check_field_element(job_secret, "job secret")
     if round_number < 1:
-        raise ValueError("rounds from 1 on take a salt from the job secret; the genesis uses salt 0")
+        raise InputError("rounds from 1 on take a salt from the job secret; the genesis uses salt 0")
     return poseidon([job_secret, check_field_element(domain, "domain"), round_number])

@@ -15,17 +15,18 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from settlefl.crypto.field import check_field_element
+from settlefl.errors import InputError
 from settlefl.params import MAX_UNITS_LIMIT, UNITS_BITS, UNITS_SHIFT, BuildParams
 from settlefl.state.commitment import commitment, words_hash
 from settlefl.state.ids import GENESIS_SALT
 from settlefl.state.words import AddressLike, address_to_int, int_to_address, pack_word, unpack_word
 
 
-class InvalidRound(ValueError):
+class InvalidRound(InputError):
     """A round update or a successor state that breaks a protocol rule."""
 
 
-class InvalidState(ValueError):
+class InvalidState(InputError):
     """A state that no sequence of valid rounds can reach (so no proof can ever open it)."""
 
 
@@ -47,9 +48,6 @@ class RoundUpdate:
 
     rows: Sequence[tuple[int, int]] = ()
     joins: Sequence[Join] = ()
-
-    def units_by_slot(self) -> dict[int, int]:
-        return dict(self.rows)
 
 
 def _who(address: int, slot: int) -> str:
@@ -138,14 +136,6 @@ class RewardState:
     def participants(self) -> list[tuple[int, int]]:
         """``(address, units)`` of the used slots, in slot order."""
         return [unpack_word(w) for w in self.words[: self.n]]
-
-    def slot_of(self, address: AddressLike) -> int | None:
-        """The first slot holding ``address``, or None."""
-        target = address_to_int(address)
-        for slot, (addr, _) in enumerate(self.participants()):
-            if addr == target:
-                return slot
-        return None
 
     # ------------------------------------------------------------------ the round rule
 
@@ -237,7 +227,7 @@ def _check_row(units: int, who: str, k: int, limit: int) -> int:
     return units
 
 
-def _refuse_duplicates(joined: Sequence[int], existing: dict[int, int], error: type[ValueError]) -> None:
+def _refuse_duplicates(joined: Sequence[int], existing: dict[int, int], error: type[InputError]) -> None:
     # The circuits would accept one payee in two slots (harmless for money); the protocol library
     # refuses it so that an aggregator never books one participant's work twice by mistake.
     seen: set[int] = set()

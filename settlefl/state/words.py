@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from eth_utils import is_address, to_checksum_address
 
+from settlefl.errors import InputError
 from settlefl.params import ADDRESS_BITS, ADDRESS_MASK, UNITS_BITS, UNITS_SHIFT, WORD_BITS
 
 AddressLike = str | int
@@ -17,16 +18,16 @@ def address_to_int(address: AddressLike, who: str = "address") -> int:
     """Return an Ethereum address as an integer in ``(0, 2^160)``; refuse zero and oversized values."""
     if isinstance(address, str):
         if not is_address(address):
-            raise ValueError(f"{who}: {address!r} is not an Ethereum address")
+            raise InputError(f"{who}: {address!r} is not an Ethereum address")
         value = int(address, 16)
     elif isinstance(address, int) and not isinstance(address, bool):
         value = address
     else:
-        raise ValueError(f"{who}: expected an address string or integer, got {type(address).__name__}")
+        raise InputError(f"{who}: expected an address string or integer, got {type(address).__name__}")
     if value == 0:
-        raise ValueError(f"{who}: the zero address cannot be a payee")
+        raise InputError(f"{who}: the zero address cannot be a payee")
     if not 0 < value < (1 << ADDRESS_BITS):
-        raise ValueError(f"{who}: {value} is not below 2^{ADDRESS_BITS}, so it is not an address")
+        raise InputError(f"{who}: {value} is not below 2^{ADDRESS_BITS}, so it is not an address")
     return value
 
 
@@ -39,12 +40,12 @@ def pack_word(address: AddressLike, units: int) -> int:
     """``P + 2^160 * S`` for a non-zero address and ``0 <= S < 2^93``."""
     p = address_to_int(address)
     if isinstance(units, bool) or not isinstance(units, int) or not 0 <= units < (1 << UNITS_BITS):
-        raise ValueError(f"units {units!r} must be an integer in [0, 2^{UNITS_BITS})")
+        raise InputError(f"units {units!r} must be an integer in [0, 2^{UNITS_BITS})")
     return p + units * UNITS_SHIFT
 
 
 def unpack_word(word: int) -> tuple[int, int]:
     """Split a word below ``2^253`` into ``(address, units)``; zero words give ``(0, 0)``."""
     if isinstance(word, bool) or not isinstance(word, int) or not 0 <= word < (1 << WORD_BITS):
-        raise ValueError(f"word {word!r} is not an integer in [0, 2^{WORD_BITS})")
+        raise InputError(f"word {word!r} is not an integer in [0, 2^{WORD_BITS})")
     return word & ADDRESS_MASK, word >> ADDRESS_BITS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import stat
@@ -13,6 +14,7 @@ import pytest
 
 from settlefl.crypto import FIELD_MODULUS, eddsa
 from settlefl.crypto import babyjubjub as bjj
+from settlefl.errors import BadFile
 
 JS = Callable[[list[dict[str, Any]]], list[Any]]
 RNG = random.Random(7)
@@ -161,18 +163,25 @@ def test_private_keys_must_be_32_bytes() -> None:
 
 
 def test_the_key_file_is_created_readable_only_by_its_owner_and_loads_back(tmp_path: Path) -> None:
-    path = tmp_path / "keys" / "aggregator.json"
+    path = tmp_path / "aggregator.json"
     key = eddsa.generate_private_key()
     eddsa.save_private_key(path, key)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert eddsa.load_private_key(path) == key
 
 
+def test_a_key_file_is_never_written_into_a_directory_that_does_not_exist(tmp_path: Path) -> None:
+    path = tmp_path / "typo" / "aggregator.json"
+    with pytest.raises(BadFile, match="directory does not exist; create it first"):
+        eddsa.generate_key_file(path)
+    assert not path.parent.exists()
+
+
 def test_an_existing_key_file_is_never_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "aggregator.json"
     eddsa.generate_key_file(path)
     before = path.read_bytes()
-    with pytest.raises(FileExistsError, match="refusing to overwrite"):
+    with pytest.raises(BadFile, match="never overwritten"):
         eddsa.generate_key_file(path)
     assert path.read_bytes() == before
 
@@ -181,13 +190,29 @@ def test_a_key_file_readable_by_others_is_refused_with_the_fix(tmp_path: Path) -
     path = tmp_path / "aggregator.json"
     eddsa.generate_key_file(path)
     path.chmod(0o644)
-    with pytest.raises(PermissionError, match="chmod 600"):
+    with pytest.raises(BadFile, match="chmod 600"):
         eddsa.load_private_key(path)
 
 
-def test_a_corrupt_key_file_is_refused_with_its_path(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda good: [good], "holds a JSON list, not an object"),
+        (lambda good: {**good, "format": "something else"}, "format is 'something else'"),
+        (lambda good: {**good, "private_key": "zz"}, "'private_key' must be 32 bytes of hex"),
+        (lambda good: {**good, "private_key": None}, "'private_key' must be 32 bytes of hex"),
+        (lambda good: {**good, "public_key": None}, "'public_key' must be a list of two decimal coordinates"),
+        (lambda good: {**good, "public_key": ["12", "x1"]}, "'public_key' must be a list of two decimal"),
+        (lambda good: {**good, "public_key": ["1", "2"]}, "does not match the private key"),
+    ],
+    ids=["list", "format", "bad-hex", "null-key", "null-public-key", "non-numeric", "other-public-key"],
+)
+def test_a_damaged_key_file_is_refused_in_one_line_naming_the_file_and_the_field(
+    tmp_path: Path, damage: Callable[[dict[str, Any]], Any], message: str
+) -> None:
     path = tmp_path / "aggregator.json"
     eddsa.generate_key_file(path)
-    path.write_text('{"format": "something else"}')
-    with pytest.raises(ValueError, match="not a SettleFL EdDSA key file"):
+    path.write_text(json.dumps(damage(json.loads(path.read_text()))))
+    with pytest.raises(BadFile, match=message) as refused:
         eddsa.load_private_key(path)
+    assert str(refused.value).startswith(f"{path}: ") and "\n" not in str(refused.value)
