@@ -1,6 +1,6 @@
 """Groth16 builds of the SettleFL circuits: compile, set up, contribute, verify.
 
-A build (DESIGN.md, "Setup") turns the circom sources into everything a prover and a contract need, and
+A build (docs/protocol.md, "Setup") turns the circom sources into everything a prover and a contract need, and
 a manifest that lets anyone check them. The setup is the dangerous part: whoever knows a circuit's
 phase-2 toxic waste can forge its proofs, and a zkey straight out of ``groth16 setup`` has
 ``delta = gamma`` (no secret at all: the flaw of the protocol's published reference build). So every
@@ -45,9 +45,10 @@ from settlefl.circuits.ptau import (
     required_power,
     resolve_ptau,
 )
-from settlefl.circuits.spec import CIRCUITS_DIR, SPECS, Circuit, CircuitSpec
+from settlefl.circuits.spec import SPECS, Circuit, CircuitSpec
 from settlefl.circuits.toolchain import CircuitsError, Toolchain
 from settlefl.params import BuildParams
+from settlefl.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -315,18 +316,21 @@ def _setup(
 def build(
     params: BuildParams, out_dir: Path, ptau: Path | None = None, *, beacon: str | None = None,
     only: Iterable[Circuit] | None = None, contributor: str = DEFAULT_CONTRIBUTOR,
-    circuits_dir: Path = CIRCUITS_DIR, cache_dir: Path | None = None, toolchain: Toolchain | None = None,
+    circuits_dir: Path | None = None, cache_dir: Path | None = None, toolchain: Toolchain | None = None,
     on_step: Step | None = None,
 ) -> tuple[Path, Manifest]:
     """Build ``<out_dir>/<params.name>/``: every circuit (or ``only`` these) compiled and set up.
 
     ``ptau`` is the user's prepared file; without one a development file is made (or taken from the
     cache) at the power the largest circuit needs. ``beacon`` is hex of a public random value announced
-    in advance; by default it is random. ``circuits_dir`` holds the sources the specs include (a
-    reviewed copy, or test stand-ins). The build happens in a hidden staging directory that is renamed
-    into place at the end, so a failed or interrupted build never looks like a finished one.
+    in advance; by default it is random. ``circuits_dir`` holds the sources the specs include (default:
+    the settings' ``circuits_dir``; a reviewed copy, or test stand-ins). A development ptau is not fit
+    for real money: the manifest then says ``development: true`` (the CLI warns). The build happens in
+    a hidden staging directory that is renamed into place at the end, so a failed or interrupted build
+    never looks like a finished one.
     """
     tc = toolchain or Toolchain()
+    sources = Path(circuits_dir or settings().circuits_dir)
     step = on_step or (lambda message: log.info("%s", message))
     beacon_hex = normalise_beacon(beacon) if beacon is not None else secrets.token_hex(32)
     selected = sorted(set(only), key=list(Circuit).index) if only else list(Circuit)
@@ -344,12 +348,12 @@ def build(
         infos: dict[Circuit, R1csInfo] = {}
         for circuit in selected:
             step(f"compiling {circuit.value}")
-            infos[circuit] = _compile(circuit, params, staging, Path(circuits_dir), tc)
+            infos[circuit] = _compile(circuit, params, staging, sources, tc)
         needed = max(info.power for info in infos.values())
         step(f"powers of tau (power {needed})" + ("" if ptau else ": a development file, minutes if not cached"))
         resolved = resolve_ptau(needed, ptau, tc, cache_dir)
         if resolved.development:
-            log.warning(DEVELOPMENT_WARNING.format(power=needed))
+            log.info(DEVELOPMENT_WARNING.format(power=needed))
         entries: dict[Circuit, CircuitEntry] = {}
         for circuit in selected:
             step(f"setting up {circuit.value} (groth16 setup, contribution, beacon, exports)")
@@ -421,7 +425,7 @@ def contribute(build_dir: Path, name: str, toolchain: Toolchain | None = None, o
 
 def verify(
     build_dir: Path, ptau: Path, toolchain: Toolchain | None = None, on_step: Step | None = None, *,
-    circuits_dir: Path = CIRCUITS_DIR, recompile: bool = True,
+    circuits_dir: Path | None = None, recompile: bool = True,
 ) -> Manifest:
     """Check a build end to end; raise :class:`VerificationFailed` naming the first thing that differs.
 
@@ -431,12 +435,14 @@ def verify(
     follows from that r1cs and ``ptau`` with exactly the recorded contributions (``snarkjs zkey
     verify``); the stored verification key and Solidity verifier equal fresh exports of the zkey; gamma
     differs from delta. ``ptau`` may be any prepared file of the same ceremony large enough (a
-    truncation reads the same points).
+    truncation reads the same points). ``circuits_dir`` defaults to the settings' ``circuits_dir``.
     """
     tc = toolchain or Toolchain()
+    sources = Path(circuits_dir or settings().circuits_dir)
     step = on_step or (lambda message: log.info("%s", message))
     build_dir = Path(build_dir)
     manifest = Manifest.load(build_dir)
+    check_ptau(ptau, 1)  # a missing or unreadable file: say so before any work
     step("checking file hashes")
     check_files(build_dir, manifest)
     if file_hashes(ptau)[0] != manifest.ptau.sha256:
@@ -444,8 +450,8 @@ def verify(
     with tempfile.TemporaryDirectory(prefix="settlefl-verify-") as tmp:
         for circuit in manifest.circuits:
             step(f"verifying {circuit.value}")
-            if recompile:
-                _check_sources(build_dir, manifest, circuit, Path(circuits_dir), tc, Path(tmp))
+            if recompile:  # the build's r1cs and wasm are what the sources compile to for its parameters
+                _compile_checked(build_dir, manifest, circuit, sources, tc, Path(tmp))
             _verify_circuit(build_dir, manifest, circuit, Path(ptau), tc, Path(tmp))
     return manifest
 
@@ -456,7 +462,7 @@ COMPILED: tuple[ArtifactKind, ...] = ("r1cs", "wasm")
 
 def materialize(
     build_dir: Path, toolchain: Toolchain | None = None, on_step: Step | None = None, *,
-    circuits_dir: Path = CIRCUITS_DIR,
+    circuits_dir: Path | None = None,
 ) -> list[Circuit]:
     """Compile the r1cs and wasm a build lacks, and prove they are the files it was set up with.
 
@@ -465,8 +471,10 @@ def materialize(
     compiling ``main.circom`` against ``circuits/`` must give the manifest's hashes byte for byte. A
     mismatch means the circuit sources changed after the build was made, and the keys no longer belong
     to them. Returns the circuits it compiled (none when everything was present and matched).
+    ``circuits_dir`` defaults to the settings' ``circuits_dir``.
     """
     tc = toolchain or Toolchain()
+    sources = Path(circuits_dir or settings().circuits_dir)
     step = on_step or (lambda message: log.info("%s", message))
     build_dir = Path(build_dir)
     manifest = Manifest.load(build_dir)
@@ -478,7 +486,7 @@ def materialize(
                 continue
             step(f"compiling {circuit.value} of {manifest.build}")
             try:
-                fresh = _compile_checked(build_dir, manifest, circuit, Path(circuits_dir), tc, Path(tmp))
+                fresh = _compile_checked(build_dir, manifest, circuit, sources, tc, Path(tmp))
             except VerificationFailed as exc:
                 raise VerificationFailed(
                     f"{exc}. The circuit sources changed after build {manifest.build} was made: rebuild it "
@@ -489,13 +497,6 @@ def materialize(
                 shutil.move(str(fresh[kind]), path)
             compiled.append(circuit)
     return compiled
-
-
-def _check_sources(
-    build_dir: Path, manifest: Manifest, circuit: Circuit, circuits_dir: Path, tc: Toolchain, tmp: Path
-) -> None:
-    """The build's r1cs and wasm are what the circom sources compile to for the build's parameters."""
-    _compile_checked(build_dir, manifest, circuit, circuits_dir, tc, tmp)
 
 
 def _compile_checked(

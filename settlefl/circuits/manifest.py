@@ -3,7 +3,7 @@
 A build directory (``<out>/<build name>/``) holds, per circuit, the main file, the r1cs, the witness
 generator (wasm), the final zkey, the verification key and the Solidity verifier, plus one
 ``manifest.json`` describing them. Clients use the manifest to match a deployment's verifiers to a
-verified setup (DESIGN.md, "Setup"): file hashes, constraint counts, the phase-2 contributions, and
+verified setup (docs/protocol.md, "Setup"): file hashes, constraint counts, the phase-2 contributions, and
 whether the powers of tau came from a public ceremony or were made locally for development.
 
 Layout (paths in the manifest are relative to the build directory)::
@@ -23,13 +23,28 @@ import hashlib
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from settlefl.circuits.spec import Circuit
+from settlefl.errors import BadFile
+from settlefl.files import read_json, require_file
 from settlefl.params import BuildParams
 
 MANIFEST_FORMAT: Final = "settlefl.build.v1"
 MANIFEST_FILE = "manifest.json"
+
+
+#: What to do about a damaged manifest: the manifest is what clients check a deployment against.
+_DAMAGED = "restore it from where the build came from (e.g. `git checkout` it) or rebuild: `settlefl circuits build`"
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """pydantic's first complaint in one line (``circuits.opening.constraints: Field required``)."""
+    errors = exc.errors()
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the top level"
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
 
 
 def sha256_file(path: Path) -> str:
@@ -105,13 +120,21 @@ class Manifest(BaseModel):
 
     @classmethod
     def load(cls, build_dir: Path) -> Manifest:
-        path = Path(build_dir) / MANIFEST_FILE
-        if not path.exists():
-            raise FileNotFoundError(
-                f"{path} does not exist: {build_dir} is not a SettleFL circuit build "
-                "(make one with `settlefl circuits build`)"
+        """Read ``<build_dir>/manifest.json``; any problem is one :class:`BadFile` line naming the file."""
+        if not Path(build_dir).is_dir():
+            raise BadFile(
+                build_dir, "no such directory: it is not a SettleFL circuit build",
+                "pass a directory made by `settlefl circuits build`",
             )
-        return cls.model_validate_json(path.read_text())
+        path = require_file(
+            Path(build_dir) / MANIFEST_FILE, "the build manifest",
+            "this is not a SettleFL circuit build: pass a directory made by `settlefl circuits build`",
+        )
+        body = read_json(path, "the build manifest", _DAMAGED)
+        try:
+            return cls.model_validate(body)
+        except ValidationError as exc:
+            raise BadFile(path, f"the build manifest is not valid: {_first_problem(exc)}", _DAMAGED) from None
 
     def save(self, build_dir: Path) -> None:
         (Path(build_dir) / MANIFEST_FILE).write_text(self.model_dump_json(indent=2) + "\n")

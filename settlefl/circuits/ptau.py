@@ -1,7 +1,7 @@
 """Powers of tau (Groth16 phase 1): how large a file a circuit needs, and where that file comes from.
 
 Phase 1 is shared by every circuit up to its size. Whoever knows its toxic waste can forge every proof,
-so a build records where its file came from (DESIGN.md, "Setup"):
+so a build records where its file came from (docs/protocol.md, "Setup"):
 
 * ``supplied`` -- a file the user passed, ideally a public ceremony's (Perpetual Powers of Tau, as
   prepared by the Hermez ceremony); one listed in :data:`HERMEZ_BLAKE2B` is recognised by its hash;
@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from settlefl.circuits.toolchain import CircuitsError, Toolchain
+from settlefl.errors import BadFile, describe_os_error
+from settlefl.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,17 @@ class PtauError(CircuitsError):
     """A powers-of-tau file is unreadable, unprepared or unfit."""
 
 
+class PtauFileError(PtauError, BadFile):
+    """The file is missing, unreadable, or not a BN254 powers of tau at all (one line: path, problem, fix)."""
+
+
+#: What to do about a ptau file that cannot be used at all.
+_PTAU_FIX = (
+    "pass a prepared .ptau file (a public ceremony's, e.g. powersOfTau28_hez_final_<power>.ptau), or leave out "
+    "--ptau to make a development one"
+)
+
+
 class PtauTooSmall(PtauError):
     """The file's power is below what the circuit needs."""
 
@@ -138,7 +151,7 @@ def _sections(handle: BinaryIO, path: Path) -> dict[int, tuple[int, int]]:
     """The section table of an iden3 binary file: type -> (offset, size)."""
     head = handle.read(12)
     if len(head) < 12 or head[:4] != b"ptau":
-        raise PtauError(f"{path} is not a powers-of-tau file (no 'ptau' magic)")
+        raise PtauFileError(path, "not a powers-of-tau file (no 'ptau' magic)", _PTAU_FIX)
     (count,) = struct.unpack_from("<I", head, 8)
     table: dict[int, tuple[int, int]] = {}
     for _ in range(count):
@@ -181,7 +194,7 @@ def read_ptau_header(path: Path) -> PtauHeader:
         with open(path, "rb") as handle:
             table = _sections(handle, path)
             if 1 not in table:
-                raise PtauError(f"{path} has no header section")
+                raise PtauFileError(path, "the powers-of-tau file has no header section", _PTAU_FIX)
             handle.seek(table[1][0])
             (n8,) = struct.unpack("<I", handle.read(4))
             prime = int.from_bytes(handle.read(n8), "little")
@@ -190,10 +203,12 @@ def read_ptau_header(path: Path) -> PtauHeader:
             if 7 in table:
                 handle.seek(table[7][0])
                 names = _contribution_names(handle.read(table[7][1]))
-    except (OSError, struct.error, ValueError, IndexError) as exc:
-        raise PtauError(f"cannot read the powers-of-tau file {path}: {exc}") from exc
+    except OSError as exc:
+        raise PtauFileError(path, f"the powers-of-tau file {describe_os_error(exc)}", _PTAU_FIX) from None
+    except (struct.error, ValueError, IndexError) as exc:
+        raise PtauFileError(path, f"the powers-of-tau file is damaged or truncated ({exc})", _PTAU_FIX) from None
     if prime != BN254_Q:
-        raise PtauError(f"{path} is not a BN254 (bn128) powers of tau; SettleFL's circuits are over BN254")
+        raise PtauFileError(path, "not a BN254 (bn128) powers of tau (SettleFL's circuits are over BN254)", _PTAU_FIX)
     return PtauHeader(power, ceremony_power, prepared=12 in table, contributions=names)
 
 
@@ -264,9 +279,8 @@ def describe_supplied(path: Path, needed: int) -> ResolvedPtau:
 
 
 def default_cache_dir() -> Path:
-    """``${XDG_CACHE_HOME:-~/.cache}/settlefl/ptau``: development files take minutes, so they are kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "settlefl" / "ptau"
+    """The settings' ``ptau_cache`` (``<SETTLEFL_CACHE>/ptau``): development files take minutes, so they are kept."""
+    return settings().ptau_cache
 
 
 def development_file(cache_dir: Path, power: int) -> Path:
