@@ -1,36 +1,51 @@
 """The ``settlefl`` command line.
 
-Each sub-command is a thin shell over the protocol library: it parses arguments, calls one function,
-prints the result for a person, and turns the library's exceptions into a one-line error and a non-zero
-exit status.
+Each sub-command is a thin shell over the protocol library: it parses arguments, calls one function and
+prints the result for a person. Errors follow one rule (:func:`_reported`): a :class:`SettleFLError`
+(and an ``OSError`` the library did not wrap) becomes one ``error:`` line and exit status 1; anything
+else is a bug and says so in one line. ``settlefl --debug`` re-raises instead, with the traceback.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from settlefl import __version__
 from settlefl.circuits import build as builder
 from settlefl.circuits.manifest import Manifest
 from settlefl.circuits.ptau import DEVELOPMENT_WARNING, required_power
 from settlefl.circuits.spec import Circuit
-from settlefl.circuits.toolchain import CircuitsError
+from settlefl.errors import InputError, SettleFLError, describe_os_error
 from settlefl.params import BuildParams
+from settlefl.settings import ENV_BUILDS, settings
 
 app = typer.Typer(
     name="settlefl",
-    help="Trustless reward settlement for federated learning on EVM chains.",
+    help="Trustless reward settlement for federated learning on EVM chains (the protocol: docs/protocol.md).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # long field elements stay on one line, copyable
+err = Console(stderr=True, soft_wrap=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Options:
+    """Options of the root command that every sub-command's error handling reads."""
+
+    debug = False
 
 
 def _version(value: bool) -> None:
@@ -42,56 +57,118 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress at INFO level.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log at DEBUG level and show the traceback of any error.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    _Options.debug = debug
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    """One clear error line and exit status 1; a failing tool's output tail follows, dimmed."""
+    first, _, rest = message.partition("\n")
+    err.print(f"[bold red]error:[/] {escape(first)}", highlight=False)
+    if rest:
+        err.print(rest, style="dim", highlight=False, markup=False)
+    return typer.Exit(code=1)
+
+
+def _reported(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors of a command into one line and exit status 1 (tracebacks only with ``--debug``)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, TyperException):  # the command's own exits and usage errors
+            raise
+        except SettleFLError as exc:
+            if _Options.debug:
+                raise
+            raise _fail(str(exc)) from None
+        except OSError as exc:  # a file problem the library did not wrap: still one line with the path
+            if _Options.debug:
+                raise
+            where = exc.filename if exc.filename is not None else "a file"
+            raise _fail(f"{where}: {describe_os_error(exc)}") from None
+        except Exception as exc:
+            if _Options.debug:
+                raise
+            raise _fail(
+                f"unexpected {type(exc).__name__}: {exc} (a bug in settlefl: rerun with --debug and report the "
+                "traceback)"
+            ) from None
+
+    return run
 
 
 @app.command()
+@_reported
 def demo() -> None:
-    """Run a complete demo settlement on a local chain that the command starts itself."""
+    """A complete demo settlement on a local chain (not built yet: it needs the chain client and the FL node)."""
     err.print(
-        "[bold red]not built yet:[/] the demo needs the circuits, the contract and the FL node "
-        "(issues 3, 4 and later). `make test` runs what exists."
+        "[bold red]not built yet:[/] the demo drives the contract through the chain client and trains with the "
+        "FL node, which come with later issues. `make test` runs everything that exists: the protocol library, "
+        "the circuits with real proofs, and the contract."
     )
     raise typer.Exit(code=2)
 
 
 @app.command()
+@_reported
 def keygen(
-    out: Annotated[Path, typer.Argument(help="Where to write the new key file (mode 0600).")],
+    out: Annotated[Path, typer.Argument(help="Where to write the new key file (mode 0600); the directory must exist.")],
 ) -> None:
     """Create an aggregator receipt-signing key (Baby Jubjub EdDSA) from the OS random source."""
     from settlefl.crypto import eddsa
 
-    try:
-        ax, ay = eddsa.generate_key_file(out)
-    except (FileExistsError, OSError) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=1) from exc
+    ax, ay = eddsa.generate_key_file(out)
     console.print(f"wrote {out}")
     console.print(f"public key: ({ax}, {ay})")
     console.print(f"pubHash (stored on chain): {eddsa.public_key_hash((ax, ay))}")
 
 
+@app.command()
+@_reported
+def pubkey(
+    key_file: Annotated[Path, typer.Argument(help="A key file made by `settlefl keygen`.")],
+) -> None:
+    """Check a key file and print its public key and the pubHash a job stores on chain."""
+    from settlefl.crypto import eddsa
+
+    ax, ay = eddsa.public_key(eddsa.load_private_key(key_file))
+    console.print(f"public key: ({ax}, {ay})")
+    console.print(f"pubHash (stored on chain): {eddsa.public_key_hash((ax, ay))}")
+
+
+@app.command("settings")
+@_reported
+def show_settings() -> None:
+    """Show where SettleFL looks for the npm tools, the circuit sources and its caches (and whether they exist)."""
+    current = settings()
+    rows = {
+        "source checkout": current.source_root,
+        "node_modules (SETTLEFL_NODE_MODULES)": current.node_modules,
+        "circuit sources (SETTLEFL_CIRCUITS)": current.circuits_dir,
+        "cache (SETTLEFL_CACHE)": current.cache_dir,
+        "builds (SETTLEFL_BUILDS)": current.builds_dir,
+        "shared development ptau (SETTLEFL_SHARED_PTAU)": current.shared_ptau_dir,
+    }
+    for name, path in rows.items():
+        state = "not set" if path is None else "exists" if path.exists() else "missing"
+        console.print(f"{name}: {path or '-'} ({state})", highlight=False, markup=False)
+
+
 circuits_app = typer.Typer(
-    help="Build, extend and verify the Groth16 setup of the circuits (DESIGN.md, \"Setup\").", no_args_is_help=True
+    help='Build, extend and verify the Groth16 setup of the circuits (docs/protocol.md, "Setup").',
+    no_args_is_help=True,
 )
 app.add_typer(circuits_app, name="circuits")
-DEFAULT_BUILDS = Path.home() / ".cache" / "settlefl" / "builds"
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    """One clear error line and exit status 1; a failing tool's output tail follows, dimmed."""
-    first, _, rest = str(exc).partition("\n")
-    err.print(f"[bold red]error:[/] {first}", highlight=False, soft_wrap=True)
-    if rest:
-        err.print(rest, style="dim", highlight=False, markup=False, soft_wrap=True)
-    return typer.Exit(code=1)
 
 
 def _circuits_table(manifest: Manifest) -> Table:
@@ -111,11 +188,12 @@ def _parse_only(only: str) -> list[Circuit]:
     names = [c.strip() for c in only.split(",") if c.strip()]
     unknown = [c for c in names if c not in {x.value for x in Circuit}]
     if unknown or not names:
-        raise ValueError(f"--only {only!r}: choose among {', '.join(c.value for c in Circuit)}")
+        raise InputError(f"--only {only!r}: choose among {', '.join(c.value for c in Circuit)}")
     return [Circuit(c) for c in names]
 
 
 @circuits_app.command("build")
+@_reported
 def circuits_build(
     participants: Annotated[int, typer.Option("--participants", "-n", help="N: state slots, a multiple of 16.")],
     batch: Annotated[int, typer.Option("--batch", "-b", help="B: slots per payout batch, a multiple of 16.")],
@@ -125,50 +203,48 @@ def circuits_build(
         Path | None,
         typer.Option(help="A prepared powers-of-tau file, e.g. a public ceremony's. Default: a development file."),
     ] = None,
-    out: Annotated[Path, typer.Option(help="The build goes to OUT/<build name>/.")] = DEFAULT_BUILDS,
+    out: Annotated[
+        Path | None,
+        typer.Option(help=f"The build goes to OUT/<build name>/. Default: ${ENV_BUILDS} or ~/.cache/settlefl/builds."),
+    ] = None,
     beacon: Annotated[
         str | None, typer.Option(help="Hex of a public random value announced in advance (default: random).")
     ] = None,
     only: Annotated[
         str | None, typer.Option(help="Comma-separated circuits to build (opening,transition,receipt,payout).")
     ] = None,
-    name: Annotated[str, typer.Option(help="Name recorded for this build's own phase-2 contribution.")] = (
-        "settlefl build"
-    ),
+    name: Annotated[
+        str, typer.Option(help="Name recorded for this build's own phase-2 contribution.")
+    ] = builder.DEFAULT_CONTRIBUTOR,
 ) -> None:
     """Compile the circuits for one parameter set and run a Groth16 setup with a contribution and a beacon."""
-    try:
-        params = BuildParams(participants, batch, row_bits, max_joins)
-        selected = _parse_only(only) if only else None
-        with console.status("starting") as status:
+    params = BuildParams(participants, batch, row_bits, max_joins)
+    selected = _parse_only(only) if only else None
+    with console.status("starting") as status:
 
-            def step(message: str) -> None:
-                status.update(message)
-                console.log(message)
+        def step(message: str) -> None:
+            status.update(message)
+            console.log(message)
 
-            build_dir, manifest = builder.build(
-                params, out, ptau, beacon=beacon, only=selected, contributor=name, on_step=step
-            )
-    except (CircuitsError, ValueError, OSError) as exc:
-        raise _fail(exc) from exc
+        build_dir, manifest = builder.build(
+            params, out or settings().builds_dir, ptau, beacon=beacon, only=selected, contributor=name, on_step=step
+        )
     console.print(_circuits_table(manifest))
     console.print(f"wrote {build_dir} (ptau: {manifest.ptau.origin}, power {manifest.ptau.power})")
     if manifest.development:
         power = max(required_power(e.constraints, len(e.public_inputs)) for e in manifest.circuits.values())
-        err.print(f"[bold yellow]warning:[/] {DEVELOPMENT_WARNING.format(power=power)}", highlight=False)
+        err.print(f"[bold yellow]warning:[/] {escape(DEVELOPMENT_WARNING.format(power=power))}", highlight=False)
 
 
 @circuits_app.command("contribute")
+@_reported
 def circuits_contribute(
     build_dir: Annotated[Path, typer.Argument(help="A build directory (holding manifest.json).")],
     name: Annotated[str, typer.Option(help="Your name or key, recorded with the contribution.")],
 ) -> None:
     """Add your own phase-2 contribution to every circuit of a build (fresh OS entropy)."""
-    try:
-        with console.status("starting") as status:
-            manifest = builder.contribute(build_dir, name, on_step=status.update)
-    except (CircuitsError, ValueError, OSError) as exc:
-        raise _fail(exc) from exc
+    with console.status("starting") as status:
+        manifest = builder.contribute(build_dir, name, on_step=status.update)
     console.print(_circuits_table(manifest))
     for circuit, entry in manifest.circuits.items():
         console.print(f"{circuit.value}: contribution hash {entry.contributions[-1].hash}")
@@ -176,19 +252,17 @@ def circuits_contribute(
 
 
 @circuits_app.command("verify")
+@_reported
 def circuits_verify(
     build_dir: Annotated[Path, typer.Argument(help="A build directory (holding manifest.json).")],
     ptau: Annotated[Path, typer.Option(help="The powers-of-tau file of the ceremony the build claims.")],
     recompile: Annotated[
-        bool, typer.Option(help="Recompile circuits/ and compare the r1cs and wasm (minutes for large N).")
+        bool, typer.Option(help="Recompile the circuit sources and compare the r1cs and wasm (minutes for large N).")
     ] = True,
 ) -> None:
     """Check a build: hashes, sources, zkeys against r1cs and ptau, contributions, fresh exports, gamma != delta."""
-    try:
-        with console.status("starting") as status:
-            manifest = builder.verify(build_dir, ptau, on_step=status.update, recompile=recompile)
-    except (CircuitsError, ValueError, OSError) as exc:
-        raise _fail(exc) from exc
+    with console.status("starting") as status:
+        manifest = builder.verify(build_dir, ptau, on_step=status.update, recompile=recompile)
     console.print(_circuits_table(manifest))
     console.print(f"[bold green]ok:[/] {build_dir} verifies against {ptau} ({manifest.ptau.origin} ptau)")
     if manifest.development:
@@ -196,15 +270,13 @@ def circuits_verify(
 
 
 @circuits_app.command("materialize")
+@_reported
 def circuits_materialize(
     build_dir: Annotated[Path, typer.Argument(help="A build directory (holding manifest.json).")],
 ) -> None:
-    """Compile a committed build's r1cs and wasm from circuits/ and check them against its manifest."""
-    try:
-        with console.status("checking") as status:
-            compiled = builder.materialize(build_dir, on_step=status.update)
-    except (CircuitsError, ValueError, OSError) as exc:
-        raise _fail(exc) from exc
+    """Compile a committed build's r1cs and wasm from the circuit sources and check them against its manifest."""
+    with console.status("checking") as status:
+        compiled = builder.materialize(build_dir, on_step=status.update)
     done = ", ".join(c.value for c in compiled) or "nothing (all present)"
     console.print(f"{build_dir}: compiled {done}; every r1cs and wasm matches the manifest")
 
