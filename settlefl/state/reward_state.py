@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from settlefl.crypto.field import check_field_element
 from settlefl.errors import InputError
@@ -132,6 +133,18 @@ class RewardState:
     def budget_left(self) -> int:
         """Units the aggregator may still hand out before reaching ``maxUnits``."""
         return self.max_units - self.total
+
+    def to_json(self) -> dict[str, Any]:
+        """The project's one JSON form of a state: what opens its commitment (``round``, ``n``, ``total``,
+        ``salt``, the ``n`` used words) and the ``commitment``, big integers as decimal strings.
+
+        Receipts (:class:`~settlefl.state.receipt.Opening`), the published test vectors and the Foundry
+        fixtures all write states this way, so a state read by one reads the same in the others.
+        """
+        return {
+            "round": self.round, "n": self.n, "total": str(self.total), "salt": str(self.salt),
+            "words": [str(word) for word in self.words[: self.n]], "commitment": str(self.commitment),
+        }
 
     def participants(self) -> list[tuple[int, int]]:
         """``(address, units)`` of the used slots, in slot order."""
