@@ -56,9 +56,9 @@ done
 
 if [ -n "$changed" ] || [ "$force_check" = "--check" ]; then
   log "checking the toolchain"
-  node_modules/.bin/anvil --version | head -1 >&2
+  scripts/foundry anvil --version | head -1 >&2
   scripts/solc --version | tail -1 >&2
-  node_modules/.bin/forge build --offline --quiet
+  scripts/foundry forge build --offline --quiet
   probe=$(mktemp -d)
   trap 'rm -rf "$probe"' EXIT
   cat > "$probe/probe.circom" <<'CIRCOM'
