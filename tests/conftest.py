@@ -14,7 +14,6 @@ import pytest
 from settlefl.devchain import Anvil
 
 ROOT = Path(__file__).resolve().parents[1]
-NODE_MODULES = ROOT / "node_modules"
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,7 @@ def _js_verify(js: JS, key: bjj.Point, message: int, sig: eddsa.Signature) -> bo
     return bool(js([request])[0])
 
 
+@pytest.mark.slow
 def test_python_signatures_verify_in_circomlibjs(circomlibjs: JS) -> None:
     requests = []
     for _ in range(4):
@@ -80,6 +81,7 @@ def test_python_signatures_verify_in_circomlibjs(circomlibjs: JS) -> None:
     assert circomlibjs(requests) == [True] * 4
 
 
+@pytest.mark.slow
 def test_circomlibjs_signatures_verify_in_python(circomlibjs: JS) -> None:
     messages = [RNG.randrange(FIELD_MODULUS) for _ in range(4)]
     answers = circomlibjs([{"op": "sign", "prv": os.urandom(32).hex(), "msg": str(m)} for m in messages])
@@ -98,6 +100,7 @@ def test_a_signature_does_not_verify_for_another_message_or_another_key() -> Non
     assert not eddsa.verify(eddsa.public_key(other), 42, sig)
 
 
+@pytest.mark.slow
 def test_s_plus_the_subgroup_order_is_refused_although_the_equation_still_holds(circomlibjs: JS) -> None:
     key = eddsa.generate_private_key()
     sig = eddsa.sign(key, 99)
@@ -123,6 +126,7 @@ def test_a_public_key_off_the_curve_is_refused() -> None:
     assert not eddsa.verify((ax, (ay + 1) % FIELD_MODULUS), 5, sig)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("small", [bjj.IDENTITY, ORDER_TWO, _order_eight_point()])
 def test_a_small_order_public_key_is_refused_although_circomlibjs_accepts_it(
     small: bjj.Point, circomlibjs: JS

@@ -15,6 +15,7 @@ def test_poseidon_of_one_and_two_is_the_published_circomlib_value() -> None:
     assert poseidon([1, 2]) == 7853200120776062878684798364095072458815029376092732009249414926327459813530
 
 
+@pytest.mark.slow
 def test_poseidon_matches_circomlibjs_for_every_arity_from_1_to_16(
     circomlibjs: Callable[[list[dict[str, Any]]], list[Any]],
 ) -> None:

@@ -15,6 +15,7 @@ from settlefl.state import block_hashes, chain_block_hashes, commitment, words_h
 JS = Callable[[list[dict[str, Any]]], list[Any]]
 
 
+@pytest.mark.slow
 def test_changing_any_single_word_changes_the_words_hash() -> None:
     # 16 blocks: the chain spans two chunks (15 + 1), so a chunking that skipped the 16th block hash,
     # or any other position, would show up here.
@@ -43,6 +44,7 @@ def test_a_words_vector_that_is_not_whole_blocks_is_refused() -> None:
         block_hashes([1] * 17)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("blocks", [1, 3, 17])
 def test_the_commitment_matches_an_independent_circomlibjs_implementation(circomlibjs: JS, blocks: int) -> None:
     rng = random.Random(blocks)
