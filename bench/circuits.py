@@ -4,13 +4,15 @@ For N in 16, 64, 256, 800 (B = min(128, N), K = 32, J = 16): the constraint coun
 ptau power it needs, the build time (compile, setup with a contribution and a beacon), and the time to
 prove one honest statement with snarkjs (``groth16 fullprove``: witness and proof) and with groth16py
 (``import_zkey`` once, then ``prove_wtns`` from a witness), plus whether ``ProvingKey.save``/``load``
-beats a fresh import. Every proof is verified. DESIGN.md asks for N = 8 too; N must be a multiple of
-16, so the smallest size here is 16.
+beats a fresh import. Every proof is verified. N must be a multiple of 16 (docs/protocol.md, "Reward
+state and commitment"), so the smallest size here is 16.
 
     .venv/bin/python bench/circuits.py [--sizes 16,64,256,800] [--ptau FILE] [--builds DIR] [--no-prove]
 
-Builds are kept in ``--builds`` (default ``~/.cache/settlefl/bench-builds``) and reused on later runs,
-so a slow size can run alone (``--sizes 800``); results for other sizes already in
+The default ``--ptau`` is ``pot17_final.ptau`` from the optional shared development cache
+(``SETTLEFL_SHARED_PTAU``, see :mod:`settlefl.settings`), when it has one; a power-17 file covers every
+size here. Builds are kept in ``--builds`` (default ``<SETTLEFL_CACHE>/bench-builds``) and reused on
+later runs, so a slow size can run alone (``--sizes 800``); results for other sizes already in
 ``bench/results/circuits.json`` are kept. Prints a table at the end.
 """
 
@@ -54,12 +56,13 @@ from settlefl.circuits.witness import (  # noqa: E402
 from settlefl.compression import opening_challenge, payout_challenge  # noqa: E402
 from settlefl.crypto import eddsa  # noqa: E402
 from settlefl.params import BuildParams  # noqa: E402
+from settlefl.settings import settings  # noqa: E402
 from settlefl.state import Join, RewardState, RoundUpdate, job_domain, job_id, round_salt  # noqa: E402
 
 log = logging.getLogger("bench.circuits")
 RESULTS = ROOT / "bench" / "results" / "circuits.json"
-SHARED_PTAU = ROOT.parent / "shared" / "ptau" / "pot17_final.ptau"
-DEFAULT_BUILDS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "settlefl" / "bench-builds"
+#: The power of the ptau that covers every size here (Transition at N = 800 needs 2^17).
+PTAU_POWER = 17
 TIMINGS = "bench-build-seconds.json"  # next to each cached build, outside the build directory
 
 CHAIN_ID = 31337
@@ -235,8 +238,9 @@ def markdown(results: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="16,64,256,800", help="comma-separated N values (multiples of 16)")
-    parser.add_argument("--ptau", type=Path, default=SHARED_PTAU if SHARED_PTAU.exists() else None)
-    parser.add_argument("--builds", type=Path, default=DEFAULT_BUILDS)
+    parser.add_argument("--ptau", type=Path, default=settings().shared_ptau(PTAU_POWER),
+                        help=f"a prepared ptau of power {PTAU_POWER} or more (default: the shared development cache's)")
+    parser.add_argument("--builds", type=Path, default=settings().cache_dir / "bench-builds")
     parser.add_argument("--no-prove", action="store_true", help="sizes and build times only")
     parser.add_argument("--markdown", action="store_true", help="print the stored results as Markdown and exit")
     args = parser.parse_args()
@@ -245,7 +249,10 @@ def main() -> None:
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if args.ptau is None:
-        raise SystemExit("pass --ptau FILE (a prepared ptau of power 17 covers every size here)")
+        raise SystemExit(
+            f"pass --ptau FILE (a prepared ptau of power {PTAU_POWER} covers every size here), or set "
+            f"SETTLEFL_SHARED_PTAU to a directory holding pot{PTAU_POWER}_final.ptau"
+        )
     tc = Toolchain()
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"sizes": []}
     ptau = describe_supplied(args.ptau, 1)

@@ -1,7 +1,7 @@
 """Protocol constants and the parameters that name a circuit build.
 
-Everything here is fixed by DESIGN.md and shared with the circuits and the contract: changing a value
-changes every commitment, so each one has a single definition.
+Everything here is fixed by the protocol (docs/protocol.md) and shared with the circuits and the contract:
+changing a value changes every commitment, so each one has a single definition.
 """
 
 from __future__ import annotations

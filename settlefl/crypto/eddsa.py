@@ -1,7 +1,7 @@
 """EdDSA-Poseidon on Baby Jubjub: the aggregator's receipt signatures.
 
 The verifier here is exactly the project's ``Receipt`` circuit relation, so that a participant never
-accepts a receipt it could not later prove (THREATS.md, "Poisoned receipts"):
+accepts a receipt it could not later prove (docs/threats.md, "Poisoned receipts"):
 
 * ``S`` below the subgroup order ``l`` (never reduced: ``S + l`` is a different, refused signature);
 * ``A`` and ``R8`` on the curve (the circuit adds these checks, circomlib's verifier has none);

@@ -1,4 +1,4 @@
-"""The reward state, its commitment, job identifiers and receipts (DESIGN.md, "Reward state")."""
+"""The reward state, its commitment, job identifiers and receipts (docs/protocol.md, "Reward state and commitment")."""
 
 from settlefl.state.commitment import block_hashes, chain_block_hashes, commitment, words_hash
 from settlefl.state.ids import GENESIS_SALT, job_domain, job_id, new_job_secret, round_salt

@@ -3,7 +3,7 @@
 ``hW``: blocks of 16 words are hashed with Poseidon(16); the block hashes are chained in uniform chunks,
 ``h_0 = 0``, ``h_k = Poseidon(h_{k-1}, next 15 block hashes)`` zero-padded, and ``hW`` is the last ``h``.
 Every position feeds exactly one block and every block exactly one chain step, so changing any single
-word changes ``hW`` (THREATS.md, "Unbound positions"); a payout proof re-hashes only its own blocks and
+word changes ``hW`` (docs/threats.md, "Unbound positions"); a payout proof re-hashes only its own blocks and
 the short chain.
 
 ``C_r = Poseidon(domain, r, n, total, maxUnits, hW, salt_r)``.

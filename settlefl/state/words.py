@@ -1,7 +1,7 @@
 """A state word packs one participant: ``w = P + 2^160 * S`` (address ``P``, cumulative units ``S``).
 
 Packing is canonical only while ``0 < P < 2^160`` and ``S < 2^93``; the circuits keep it so by induction
-(THREATS.md, "Non-unique packing"), and this module refuses anything else.
+(docs/threats.md, "Non-unique packing"), and this module refuses anything else.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 //   {op: "sign", prv: "<hex 32 bytes>", msg: "<field>"}      -> {A: [x, y], R8: [x, y], S}
 //   {op: "verify", msg, A: [x, y], R8: [x, y], S}            -> true | false
 //   {op: "commitment", header: [domain, r, n, total, maxUnits, salt], words: [...]} -> {hW, C}
-// The commitment op is a second, independent implementation of DESIGN.md's hW and C_r.
+// The commitment op is a second, independent implementation of hW and C_r (docs/protocol.md,
+// "Reward state and commitment").
 "use strict";
 const path = require("path");
 const { buildPoseidon, buildEddsa } = require(path.join(__dirname, "..", "..", "node_modules", "circomlibjs"));
