@@ -10,7 +10,7 @@ VENV=.venv
 PYTHON=${PYTHON:-python3}
 force_check=${1:-}
 
-log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1msetup [%3d s]:\033[0m %s\n' "$SECONDS" "$*" >&2; }
 fingerprint() { cat "$@" | sha256sum | cut -c1-16; }
 
 need() {
@@ -30,7 +30,9 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.setup-fingerprint" 2>/dev/nul
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 2>/dev/null
   # torch first and exactly pinned: an unpinned torch would pull a multi-GB CUDA build.
   "$VENV/bin/pip" install -q torch==2.13.0 2> >(grep -v 'is ignored: it is neither' >&2)
-  "$VENV/bin/pip" install -q -e ".[dev,node]" 2> >(grep -v 'is ignored: it is neither' >&2)
+  # setuptools warns that a folder named like a package may shadow it: node/ is installed as settlefl_node.
+  PYTHONWARNINGS="ignore:Editable installation" "$VENV/bin/pip" install -q -e ".[dev,node]" \
+    2> >(grep -v 'is ignored: it is neither' >&2)
   # circomlibpy declares Python >= 3.12 but runs on 3.11; pip cannot take it as a dependency.
   "$VENV/bin/pip" install -q --no-deps --ignore-requires-python circomlibpy==1.0.0 \
     2> >(grep -v 'is ignored: it is neither' >&2)
@@ -50,6 +52,8 @@ fi
 # each manifest, so a build whose circuit sources changed is refused here). Fast when already present.
 for manifest in circuits/builds/*/manifest.json; do
   [ -e "$manifest" ] || continue
+  compgen -G "$(dirname "$manifest")/*/*.r1cs" >/dev/null \
+    || log "compiling the committed build $(dirname "$manifest") from circuits/ (checked against its manifest)"
   "$VENV/bin/settlefl" circuits materialize "$(dirname "$manifest")" >/dev/null \
     || { log "the committed build $(dirname "$manifest") does not match circuits/"; exit 1; }
 done
