@@ -15,6 +15,9 @@ variable                    default
 ``SETTLEFL_CACHE``          ``${XDG_CACHE_HOME:-~/.cache}/settlefl``: development ptau files
                             (``ptau/``), benchmark builds, the wheel test's downloads.
 ``SETTLEFL_BUILDS``         ``<cache>/builds``: where ``settlefl circuits build`` writes by default.
+``SETTLEFL_CONTRACTS_OUT``  the checkout's ``contracts/out/`` (``forge build``), else
+                            ``<cache>/contracts-out``: the compiled contracts whose ABIs the chain
+                            client binds to.
 ``SETTLEFL_SHARED_PTAU``    an optional local cache of prepared development ptau files named
                             ``pot<k>_final.ptau`` (the benchmark reads it). Default: the directory
                             ``../shared/ptau`` next to a source checkout, when it exists; unset
@@ -43,6 +46,7 @@ ENV_CIRCUITS = "SETTLEFL_CIRCUITS"
 ENV_CACHE = "SETTLEFL_CACHE"
 ENV_BUILDS = "SETTLEFL_BUILDS"
 ENV_SHARED_PTAU = "SETTLEFL_SHARED_PTAU"
+ENV_CONTRACTS_OUT = "SETTLEFL_CONTRACTS_OUT"
 
 
 def source_checkout() -> Path | None:
@@ -69,6 +73,8 @@ class Settings:
     builds_dir: Path
     #: An optional local cache of prepared development ptau files (``pot<k>_final.ptau``).
     shared_ptau_dir: Path | None
+    #: Foundry's output (ABIs and bytecode of the contracts).
+    contracts_out: Path
 
     @property
     def ptau_cache(self) -> Path:
@@ -106,6 +112,8 @@ class Settings:
             cache_dir=cache,
             builds_dir=path(ENV_BUILDS) or cache / "builds",
             shared_ptau_dir=shared,
+            contracts_out=path(ENV_CONTRACTS_OUT)
+            or (root / "contracts" / "out" if root is not None else cache / "contracts-out"),
         )
 
 

@@ -10,7 +10,6 @@ build's manifest vouches for.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -18,16 +17,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from settlefl.devchain import REPO_ROOT, foundry_binary
+from settlefl.devchain import foundry_binary
+from settlefl.errors import ToolError
+from settlefl.settings import settings
 
-#: Where ``forge build`` writes the project's artifacts.
-DEFAULT_OUT = REPO_ROOT / "contracts" / "out"
 #: The optimizer settings of foundry.toml; verifiers compiled on their own must use the same.
 OPTIMIZER_RUNS = 10_000
 EVM_VERSION = "prague"
 
 
-class ArtifactError(RuntimeError):
+class ArtifactError(ToolError):
     """An artifact is missing or cannot be compiled; the message says how to make it."""
 
 
@@ -52,8 +51,16 @@ class Artifact:
 
 
 def out_dir() -> Path:
-    """The Foundry output directory (``SETTLEFL_CONTRACTS_OUT`` overrides the checkout's)."""
-    return Path(os.environ.get("SETTLEFL_CONTRACTS_OUT", DEFAULT_OUT))
+    """The Foundry output directory: the settings' ``contracts_out`` (``SETTLEFL_CONTRACTS_OUT``)."""
+    return settings().contracts_out
+
+
+def _solc_shim() -> Path:
+    """forge's solc: ``scripts/solc`` of the source checkout, a shim around the pinned npm solc-js."""
+    root = settings().source_root
+    if root is None:
+        raise ArtifactError("compiling a verifier needs a source checkout (its scripts/solc wraps the pinned solc-js)")
+    return root / "scripts" / "solc"
 
 
 @cache
@@ -86,7 +93,7 @@ def compile_verifier(source: Path, contract: str) -> Artifact:
         (root / "src" / f"{contract}.sol").write_text(source.read_text())
         command = [
             str(foundry_binary("forge")), "build", "--root", str(root), "--contracts", "src", "--out",
-            str(root / "out"), "--use", str(REPO_ROOT / "scripts" / "solc"), "--offline", "--optimize",
+            str(root / "out"), "--use", str(_solc_shim()), "--offline", "--optimize",
             "--optimizer-runs", str(OPTIMIZER_RUNS), "--evm-version", EVM_VERSION,
         ]
         proc = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -23,7 +23,7 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 from web3.providers.rpc import HTTPProvider
-from web3.types import RPCEndpoint, RPCResponse, TxParams, TxReceipt
+from web3.types import BlockIdentifier, RPCEndpoint, RPCResponse, TxParams, TxReceipt
 
 from settlefl.chain.errors import (
     ErrorDecoder,
@@ -93,7 +93,7 @@ class Chain:
     def block_number(self) -> int:
         return int(self.w3.eth.block_number)
 
-    def timestamp(self, block: int | str = "latest") -> int:
+    def timestamp(self, block: BlockIdentifier = "latest") -> int:
         """A block's timestamp: chain time, which every deadline is measured in."""
         return int(self.w3.eth.get_block(block)["timestamp"])
 
@@ -195,7 +195,9 @@ class Sender:
                 gas = int(fn.estimate_gas(params)) * 6 // 5 + 25_000
             except (ContractCustomError, ContractLogicError) as exc:
                 raise self._reverted(label, _revert_data(exc), exc) from exc
-        tx = fn.build_transaction({**params, "gas": gas, "nonce": 0, "maxFeePerGas": 1, "maxPriorityFeePerGas": 1})
+        tx = fn.build_transaction(
+            cast(TxParams, {**params, "gas": gas, "nonce": 0, "maxFeePerGas": 1, "maxPriorityFeePerGas": 1})
+        )
         return self.send_raw(tx, label)
 
     def send_raw(self, tx: TxParams, label: str) -> TxReceipt:
@@ -208,7 +210,7 @@ class Sender:
             max_fee, tip = self._fees(bump)
             full = cast(TxParams, {**tx, "nonce": nonce, "chainId": self.chain.chain_id, "maxFeePerGas": max_fee,
                                    "maxPriorityFeePerGas": tip})
-            full.pop("gasPrice", None)  # type: ignore[misc]
+            full.pop("gasPrice", None)
             signed = self.account.sign_transaction(cast(dict[str, Any], full))
             try:
                 tx_hash = self.chain.w3.eth.send_raw_transaction(signed.raw_transaction)

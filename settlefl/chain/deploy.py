@@ -91,7 +91,9 @@ class Deployment(BaseModel):
     def load(cls, directory: Path, chain_id: int) -> Deployment:
         path = cls.path_for(directory, chain_id)
         if not path.exists():
-            raise DeploymentMismatch(f"no deployment record for chain {chain_id} at {path}: run `settlefl deploy` first")
+            raise DeploymentMismatch(
+                f"no deployment record for chain {chain_id} at {path}: run `settlefl deploy` first"
+            )
         return cls.model_validate_json(path.read_text())
 
     def build(self, name: str) -> BuildRecord:
@@ -144,6 +146,8 @@ class Deployer:
         )
         receipt = self.sender.send_raw(tx, f"deploy {label or artifact.name}")
         self.gas_used[label or artifact.name] = int(receipt["gasUsed"])
+        if receipt["contractAddress"] is None:
+            raise DeploymentMismatch(f"deploying {label or artifact.name} created no contract")
         return to_checksum_address(receipt["contractAddress"])
 
     def deploy(self, build_dirs: Sequence[Path], bounds: Bounds = Bounds(),
@@ -186,7 +190,9 @@ def check_deployment(chain: Chain, deployment: Deployment, build_dirs: dict[str,
     ``build_dirs`` maps build names to the build directories (with manifests) the client trusts.
     """
     if chain.chain_id != deployment.chain_id:
-        raise DeploymentMismatch(f"the record is for chain {deployment.chain_id}, the endpoint is chain {chain.chain_id}")
+        raise DeploymentMismatch(
+            f"the record is for chain {deployment.chain_id}, the endpoint is chain {chain.chain_id}"
+        )
     settle = SettleFL(chain, deployment.settlefl)
     for name, (artifact_name, address) in {"SettleFL": ("SettleFL", deployment.settlefl),
                                            "extension": ("SettleFLExtension", deployment.extension)}.items():
@@ -212,7 +218,7 @@ def check_deployment(chain: Chain, deployment: Deployment, build_dirs: dict[str,
                                               on_chain.payout), strict=True))
         for circuit, address in addresses.items():
             expected = verifier_artifact(build_dir, manifest, circuit)
-            code = bytes(chain.w3.eth.get_code(address))
+            code = bytes(chain.w3.eth.get_code(to_checksum_address(address)))
             if strip_metadata(code) != strip_metadata(expected.deployed_bytecode):
                 raise DeploymentMismatch(
                     f"the {circuit.value} verifier at {address} does not match build {record.name}'s verification "

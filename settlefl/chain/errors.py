@@ -13,9 +13,12 @@ from typing import Any
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
 
+from settlefl.errors import ChainError  # the base of every chain-side failure a user can act on
 
-class ChainError(RuntimeError):
-    """Base of every chain-side failure a user can act on."""
+__all__ = [
+    "ChainError", "DeploymentMismatch", "ErrorDecoder", "FeeCapExceeded", "RpcUnavailable", "TransactionReverted",
+    "TransactionTimeout",
+]
 
 
 class RpcUnavailable(ChainError):
@@ -80,8 +83,9 @@ class ErrorDecoder:
                 selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
                 names = tuple(p.get("name") or f"arg{i}" for i, p in enumerate(item.get("inputs", [])))
                 self._errors[selector] = _ErrorAbi(item["name"], names, types)
-        self._errors[function_signature_to_4byte_selector("Error(string)")] = _ErrorAbi("Error", ("message",), ("string",))
-        self._errors[function_signature_to_4byte_selector("Panic(uint256)")] = _ErrorAbi("Panic", ("code",), ("uint256",))
+        standard = (_ErrorAbi("Error", ("message",), ("string",)), _ErrorAbi("Panic", ("code",), ("uint256",)))
+        for spec in standard:
+            self._errors[function_signature_to_4byte_selector(f"{spec.name}({spec.types[0]})")] = spec
 
     def decode(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """``(name, {arg: value})``; unknown data decodes as ``("unknown", {"data": data})``."""

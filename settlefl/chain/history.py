@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from eth_abi import encode
 from eth_utils import keccak
 
+from settlefl.errors import InputError
+
 #: Every ``CHECKPOINT_INTERVAL``-th round's hash is stored (``SettleFL.CHECKPOINT_INTERVAL``).
 CHECKPOINT_INTERVAL = 16
 #: The most links a history may carry (``SettleFL.MAX_HISTORY``).
@@ -25,7 +27,7 @@ MAX_HISTORY = CHECKPOINT_INTERVAL + 1
 HASH_SHIFT = 56
 
 
-class HistoryError(ValueError):
+class HistoryError(InputError):
     """A history cannot be built from what the client knows (a round it never saw, or past the tip)."""
 
 

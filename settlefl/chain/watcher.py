@@ -172,7 +172,7 @@ class EventWatcher:
         self._topics: dict[bytes, Any] = {}
         for event_abi in contract.abi:
             if event_abi.get("type") == "event":
-                event = contract.events[event_abi["name"]]
+                event = contract.events[str(event_abi.get("name"))]
                 self._topics[bytes(HexBytes(event.topic))] = event
 
     def _check_canonical(self) -> bool:
