@@ -10,8 +10,9 @@ the project's chain client (``settlefl.chain``), and plays:
   Commit-with-Proof, 10 participants and 10 rounds (the committed test build, B = 16), fresh payees
   (accounts that do not exist yet) and funded ones, with no challenge and with one answered challenge;
   and, with a B = 128 build (``--big-build``, default: the largest complete ``n*_b128_*`` build in
-  ``~/.cache/settlefl/builds``), 800 participants over 10 rounds, fresh and funded. Payees are random
-  20-byte addresses. A job's gas is the sum of ``gasUsed`` over its transactions, every one listed;
+  ``$SETTLEFL_BUILDS``, default ``~/.cache/settlefl/builds``), 800 participants over 10 rounds, fresh and
+  funded. Payees are random 20-byte addresses. A job's gas is the sum of ``gasUsed`` over its
+  transactions, every one listed;
 * **every function** once or more (``functions``), including the paths jobs do not take.
 
 Every figure is a receipt's ``gasUsed`` (the 21,000 base and the calldata included). Results are merged
@@ -46,13 +47,16 @@ from settlefl.chain.deploy import Bounds, Deployer, Deployment
 from settlefl.chain.history import RoundLog
 from settlefl.circuits.prover import JobContext, Prover
 from settlefl.crypto import eddsa
-from settlefl.devchain import REPO_ROOT, Anvil
+from settlefl.devchain import Anvil
+from settlefl.settings import settings
 from settlefl.state import RewardState, RoundUpdate, job_domain, job_id, round_salt
 
+#: The checkout this benchmark belongs to (it writes results and docs there).
+REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "bench" / "results" / "gas.json"
 DOCS = REPO_ROOT / "docs" / "gas.md"
 DEFAULT_BUILD = REPO_ROOT / "circuits" / "builds" / "n32_b16_k32_j4"
-BUILDS_CACHE = Path.home() / ".cache" / "settlefl" / "builds"
+BUILDS_CACHE = settings().builds_dir
 
 #: The reference build's figures (issue 7), measured side by side on anvil (800 rows: projected).
 REFERENCE: dict[str, int] = {
@@ -373,7 +377,8 @@ def markdown(result: dict[str, Any]) -> str:
     }
     labels = {
         "commit": "optimistic commit", "commitWithProof": "proof-carrying commit",
-        "createJob": "createJob, 10 participants", "cc-10x10-fresh": "job: CC, 10 participants, 10 rounds, fresh payees",
+        "createJob": "createJob, 10 participants",
+        "cc-10x10-fresh": "job: CC, 10 participants, 10 rounds, fresh payees",
         "cc-10x10-funded": "job: CC, 10 participants, 10 rounds, funded payees",
         "cp-10x10-fresh": "job: CP, 10 participants, 10 rounds, fresh payees",
         "cc-800x10-fresh": "job: CC, 800 participants, 10 rounds, B = 128, fresh payees",
@@ -399,7 +404,8 @@ def markdown(result: dict[str, Any]) -> str:
         ref_cell = (f"about {ref / 1e6:.1f}M (projected)" if key.startswith("cc-800") else _fmt(ref)) if ref else "-"
         if key == "createJob":
             ref_cell += " (proves nothing)"
-        lines.append(f"| {label} | {_fmt(measured.get(key))} | <= {TARGETS[key]:,} | {ref_cell} | {_fmt(BEFORE[key])} |")
+        target = f"<= {TARGETS[key]:,}"
+        lines.append(f"| {label} | {_fmt(measured.get(key))} | {target} | {ref_cell} | {_fmt(BEFORE[key])} |")
     lines += ["", "## Whole jobs", "",
               "| job | build | transactions | gas | per participant |", "|---|---|---:|---:|---:|"]
     for row in jobs.values():
@@ -414,7 +420,8 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"\n`{row['id']}`: {parts}.")
     lines += ["", "## Every function", "", "| function | gas (median, min-max) |", "|---|---:|"]
     for row in funcs.values():
-        cell = f"{row['median']:,}" if row["min"] == row["max"] else f"{row['median']:,} ({row['min']:,}-{row['max']:,})"
+        spread = f" ({row['min']:,}-{row['max']:,})" if row["min"] != row["max"] else ""
+        cell = f"{row['median']:,}{spread}"
         lines.append(f"| {row['function']} | {cell} |")
     lines += ["", "## Why these figures", ""] + WHY
     snap = snapshot_rows()
