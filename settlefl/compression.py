@@ -1,4 +1,5 @@
-"""Public-input compression, computed exactly as the contract computes it (docs/circuits.md).
+"""Public-input compression, computed exactly as the contract computes it (docs/protocol.md, "Public-input
+compression"; the full soundness argument in docs/circuits.md).
 
 Each Groth16 public input costs about 6.6k gas, so the Opening and Payout verifiers see only three field
 elements, ``C, x, y``. The header fields they no longer see and the words travel as calldata, as one
@@ -24,6 +25,7 @@ from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
 from settlefl.crypto.field import FIELD_MODULUS
+from settlefl.errors import InputError
 from settlefl.params import WORD_BITS
 
 # v2: the header moved into V. A new tag, so no v1 (x, y) can ever be read as a v2 one.
@@ -31,7 +33,7 @@ TAG_OPENING = keccak(text="SettleFL.opening.v2")
 TAG_PAYOUT = keccak(text="SettleFL.payout.v2")
 
 
-class CompressionError(ValueError):
+class CompressionError(InputError):
     """The vector cannot be compressed (a word or header value out of range, or the negligible x = 0)."""
 
 

@@ -1,16 +1,15 @@
 """The project's published test vectors: ``jobId``, ``domain``, both ``(x, y)`` formulas, ``rs``, commitments.
 
-Python, circom and Solidity must agree on these bit for bit. ``python -m settlefl.testvectors`` writes
-``tests/vectors/protocol.json``; the Python suite checks that the library still reproduces that file,
-the circuit suite proves openings of its states, and the Foundry suite recomputes ``jobId``, ``domain``,
-both ``x``/``y`` pairs (the header inside ``y``) and the packed ``rs = sender + 2^160 * r`` from it. All
-inputs are fixed, so the file changes only when the protocol does."""
+Python, circom and Solidity must agree on these bit for bit. ``scripts/make_vectors.py`` writes them to
+``tests/vectors/protocol.json`` (the library only computes them); the Python suite checks that the
+library still reproduces that file, the circuit suite proves openings of its states, and the Foundry
+suite recomputes ``jobId``, ``domain``, both ``x``/``y`` pairs (the header inside ``y``) and the packed
+``rs = sender + 2^160 * r`` from it. All inputs are fixed, so the file changes only when the protocol
+does. States are written in the project's one JSON form (:meth:`RewardState.to_json`: the used words).
+"""
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from settlefl.circuits.witness import pack_round_and_sender
@@ -18,8 +17,6 @@ from settlefl.compression import TAG_OPENING, TAG_PAYOUT, opening_challenge, pay
 from settlefl.crypto import eddsa
 from settlefl.params import BuildParams
 from settlefl.state import Join, RewardState, RoundUpdate, job_domain, job_id, round_salt
-
-VECTORS_PATH = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "protocol.json"
 
 CHAIN_ID = 31337
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -33,11 +30,9 @@ MAX_UNITS = 10**12
 
 
 def _state_json(state: RewardState) -> dict[str, Any]:
-    return {
-        "round": state.round, "n": state.n, "total": str(state.total), "maxUnits": str(state.max_units),
-        "salt": str(state.salt), "words": [str(w) for w in state.words], "hW": str(state.words_hash),
-        "commitment": str(state.commitment),
-    }
+    """The project's JSON form of a state (:meth:`RewardState.to_json`), with what the commitment also
+    hashes (``maxUnits``, ``hW``) so that another implementation can recompute ``C`` from the file."""
+    return {**state.to_json(), "maxUnits": str(state.max_units), "hW": str(state.words_hash)}
 
 
 def generate() -> dict[str, Any]:
@@ -91,12 +86,3 @@ def generate() -> dict[str, Any]:
         },
     }
 
-
-def main() -> None:
-    VECTORS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    VECTORS_PATH.write_text(json.dumps(generate(), indent=2) + "\n")
-    sys.stdout.write(f"wrote {VECTORS_PATH}\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -10,7 +10,7 @@ rule are refused before any circuit runs, with the rule and the participant name
 
 Usage::
 
-    prover = Prover.load(build_dir, backend="groth16py")
+    prover = Prover(build_dir, backend="groth16py")
     ctx = JobContext(chain_id, contract, job_id)
     genesis = prover.prove_opening(state, ctx, sender=aggregator)      # .proof .public_inputs .words
     step = prover.prove_transition(prev, new, sender=responder)       # .proof .public_inputs
@@ -45,16 +45,15 @@ from settlefl.circuits.witness import (
 from settlefl.compression import opening_challenge, payout_challenge
 from settlefl.crypto import eddsa
 from settlefl.crypto.babyjubjub import Point
+from settlefl.errors import InputError, ProofError
 from settlefl.state.reward_state import RewardState
+
+__all__ = ["BACKENDS", "Backend", "Groth16Proof", "JobContext", "ProofError", "Proved", "Prover"]
 
 log = logging.getLogger(__name__)
 
 Backend = Literal["groth16py", "snarkjs"]
 BACKENDS: tuple[Backend, ...] = ("groth16py", "snarkjs")
-
-
-class ProofError(RuntimeError):
-    """A proof could not be produced, or did not verify (never returned in that case)."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ class Prover:
 
     def __init__(self, build_dir: Path, backend: Backend = "groth16py") -> None:
         if backend not in BACKENDS:
-            raise ValueError(f"unknown prover backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+            raise InputError(f"unknown prover backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.build_dir = Path(build_dir)
         self.manifest = Manifest.load(self.build_dir)
         self.params = self.manifest.params
@@ -132,10 +131,6 @@ class Prover:
         self._witness = WitnessCalculator(self._toolchain)
         self._keys: dict[Circuit, Any] = {}
         self._verifiers: dict[Circuit, Any] = {}
-
-    @classmethod
-    def load(cls, build_dir: Path, backend: Backend = "groth16py") -> Prover:
-        return cls(build_dir, backend)
 
     # ------------------------------------------------------------------ statements
 

@@ -12,9 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from settlefl.params import BuildParams
-
-#: The circom sources shipped with the repository.
-CIRCUITS_DIR = Path(__file__).resolve().parents[2] / "circuits"
+from settlefl.settings import settings
 
 
 class Circuit(StrEnum):
@@ -32,7 +30,8 @@ class CircuitSpec:
 
     @property
     def source(self) -> Path:
-        return CIRCUITS_DIR / f"{self.circuit.value}.circom"
+        """The template's circom file among the settings' circuit sources (``SETTLEFL_CIRCUITS``)."""
+        return settings().circuits_dir / f"{self.circuit.value}.circom"
 
     @property
     def verifier_contract(self) -> str:

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from settlefl.circuits.toolchain import Toolchain
+from settlefl.circuits.toolchain import CommandFailed, Toolchain, ToolMissing
 from settlefl.compression import Challenge
 from settlefl.crypto import eddsa
 from settlefl.crypto.babyjubjub import Point
+from settlefl.errors import InputError
 from settlefl.params import ADDRESS_BITS, ROUND_BITS
+from settlefl.settings import ENV_NODE_MODULES
 from settlefl.state.commitment import block_hashes
 from settlefl.state.reward_state import RewardState
 from settlefl.state.words import address_to_int
@@ -35,7 +37,7 @@ WITNESS_JS = Path(__file__).resolve().parent / "js" / "witness.cjs"
 Inputs = dict[str, Any]
 
 
-class PayoutError(ValueError):
+class PayoutError(InputError):
     """A payout batch that cannot be proven for this state (past n, or past the last batch)."""
 
 
@@ -61,7 +63,7 @@ RULES = {
 _TEMPLATE = re.compile(r"Error in template (\w+?)_\d+ line: (\d+)")
 
 
-class WitnessRuleError(ValueError):
+class WitnessRuleError(InputError):
     """The witness generator refused the inputs: a circuit constraint is broken."""
 
     def __init__(self, circuit: str, raw: str) -> None:
@@ -102,9 +104,9 @@ def pack_round_and_sender(round_number: int, sender: str | int) -> int:
     """
     address = sender_int(sender)
     if isinstance(round_number, bool) or not 0 <= round_number < (1 << ROUND_BITS):
-        raise ValueError(f"round {round_number!r} is outside [0, 2^{ROUND_BITS}): it cannot be packed into rs")
+        raise InputError(f"round {round_number!r} is outside [0, 2^{ROUND_BITS}): it cannot be packed into rs")
     if not 0 <= address < (1 << ADDRESS_BITS):
-        raise ValueError(f"sender {address} is outside [0, 2^{ADDRESS_BITS}): it cannot be packed into rs")
+        raise InputError(f"sender {address} is outside [0, 2^{ADDRESS_BITS}): it cannot be packed into rs")
     return address + (round_number << ADDRESS_BITS)
 
 
@@ -145,7 +147,7 @@ def receipt_inputs(
 ) -> Inputs:
     """Receipt: the signed commitment of ``state``, the signer's key and the signature."""
     if not eddsa.verify(public_key, state.commitment, signature):
-        raise ValueError("the signature does not verify over this state's commitment with this key")
+        raise InputError("the signature does not verify over this state's commitment with this key")
     return {
         "C": state.commitment, "domain": state.domain, "pubHash": eddsa.public_key_hash(public_key),
         "rs": pack_round_and_sender(state.round, sender), "r": state.round, "sender": sender_int(sender),
@@ -219,8 +221,9 @@ class WitnessCalculator:
     def __init__(self, toolchain: Toolchain | None = None) -> None:
         tc = toolchain or Toolchain()
         if not (tc.node_modules / "circom_runtime").exists():
-            raise FileNotFoundError(
-                f"snarkjs (circom_runtime) is missing from {tc.node_modules}; run scripts/setup.sh"
+            raise ToolMissing(
+                f"snarkjs (circom_runtime) is missing from {tc.node_modules}: run scripts/setup.sh in a source "
+                f"checkout, or point {ENV_NODE_MODULES} at a node_modules holding the pinned npm tools"
             )
         self._node = tc.node
         self._env = {**os.environ, "NODE_PATH": str(tc.node_modules)}
@@ -234,7 +237,8 @@ class WitnessCalculator:
             env=self._env, check=False,
         )
         if proc.returncode:
-            raise RuntimeError(f"the witness calculator crashed: {proc.stderr.strip()[-2000:]}")
+            raise CommandFailed("the witness calculator (node settlefl/circuits/js/witness.cjs)", proc.returncode,
+                                proc.stderr)
         results = json.loads(proc.stdout)
         return [
             None if r["ok"] else WitnessRuleError(j.circuit, r["error"]) for j, r in zip(jobs, results, strict=True)
