@@ -75,17 +75,6 @@ def flat(proof: Groth16Proof) -> list[str]:
     return [str(v) for v in (a[0], a[1], b[0][0], b[0][1], b[1][0], b[1][1], c[0], c[1])]
 
 
-def state_json(state: RewardState) -> dict[str, Any]:
-    return {
-        "round": state.round,
-        "commitment": str(state.commitment),
-        "n": state.n,
-        "total": str(state.total),
-        "salt": str(state.salt),
-        "words": [str(w) for w in state.words[: state.n]],
-    }
-
-
 def build_states(prover: Prover, domain: int) -> dict[str, RewardState]:
     """The standard job's rounds 0..34 and the commitments an aggregator might sign besides the chain's.
 
@@ -132,6 +121,7 @@ def invalid_state(base: RewardState, prover: Prover, salt: int) -> dict[str, Any
 
 
 def raw_json(raw: dict[str, Any]) -> dict[str, Any]:
+    """The JSON form of :meth:`RewardState.to_json` for a state ``RewardState`` refuses (a cheat's)."""
     return {"round": raw["round"], "commitment": str(raw["commitment"]), "n": raw["n"], "total": str(raw["total"]),
             "salt": str(raw["salt"]), "words": [str(w) for w in raw["words"][: raw["n"]]]}
 
@@ -146,7 +136,7 @@ def build_fingerprint(prover: Prover) -> dict[str, dict[str, str]]:
 
 
 def generate(build: Path) -> dict[str, Any]:
-    prover = Prover.load(build)
+    prover = Prover(build)
     fingerprint = build_fingerprint(prover)
     started = time.perf_counter()
     job = job_id(addr(AGG), 0)
@@ -227,8 +217,8 @@ def generate(build: Path) -> dict[str, Any]:
                    "participant": addr(PARTICIPANT), "prover": addr(PROVER)},
         "job": {"nonce": 0, "jobId": "0x" + job.hex(), "domain": str(domain), "maxUnits": str(MAX_UNITS),
                 "pubHash": str(eddsa.public_key_hash(key))},
-        "job2": {"jobId": "0x" + job2.hex(), "domain": str(domain2), "genesis": state_json(g2)},
-        "states": {**{name: state_json(state) for name, state in s.items()},
+        "job2": {"jobId": "0x" + job2.hex(), "domain": str(domain2), "genesis": g2.to_json()},
+        "states": {**{name: state.to_json() for name, state in s.items()},
                    **{name: raw_json(raw) for name, raw in states_extra.items()}},
         "proofs": proofs,
         "payouts": payouts,
@@ -237,12 +227,12 @@ def generate(build: Path) -> dict[str, Any]:
 
 def check(build: Path, data: dict[str, Any]) -> list[str]:
     """Re-derive the states and compare them with the committed file."""
-    prover = Prover.load(build)
+    prover = Prover(build)
     problems = []
     job = job_id(addr(AGG), 0)
     domain = job_domain(CHAIN_ID, addr(SETTLE), job)
     for name, state in build_states(prover, domain).items():
-        if data["states"][name] != state_json(state):
+        if data["states"][name] != state.to_json():
             problems.append(f"state {name} differs from the protocol library")
     if data["build"] != prover.params.name:
         problems.append(f"fixtures are for {data['build']}, the build is {prover.params.name}")
@@ -262,7 +252,7 @@ def main() -> int:
             sys.stderr.write(problem + "\n")
         return 1 if problems else 0
     data = generate(args.build)
-    if build_fingerprint(Prover.load(args.build)) != data["buildFiles"]:
+    if build_fingerprint(Prover(args.build)) != data["buildFiles"]:
         sys.stderr.write("the build changed while proving; run again once it is stable\n")
         return 1
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from settlefl.circuits.manifest import Manifest
-from settlefl.circuits.spec import CIRCUITS_DIR, Circuit
+from settlefl.circuits.spec import Circuit
 from settlefl.circuits.witness import WitnessCalculator, WitnessJob, WitnessRuleError
 from settlefl.crypto import FIELD_MODULUS
+from settlefl.settings import settings
 from settlefl.state import Join, RewardState, RoundUpdate, job_domain, job_id, round_salt
 from settlefl.testvectors import AGGREGATOR, CHAIN_ID, CONTRACT, SUBMITTER
 
@@ -82,7 +83,7 @@ def witness(manifest: Manifest) -> Witness:
 
 def line_of(circuit_file: str, snippet: str) -> int:
     """The 1-based line of ``snippet`` in a circom source (so tests follow edits of the circuits)."""
-    lines = (CIRCUITS_DIR / circuit_file).read_text().splitlines()
+    lines = (settings().circuits_dir / circuit_file).read_text().splitlines()
     hits = [i + 1 for i, line in enumerate(lines) if snippet in line]
     assert len(hits) == 1, f"{snippet!r} occurs {len(hits)} times in {circuit_file}"
     return hits[0]

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import get_args
 
 import groth16py
 import pytest
 from typer.testing import CliRunner
 
-from node.cli import app
 from settlefl.circuits.build import (
     BuildError,
     InsecureSetup,
@@ -33,7 +33,7 @@ from settlefl.circuits.build import (
     read_r1cs_info,
     verify,
 )
-from settlefl.circuits.manifest import Manifest, sha256_file
+from settlefl.circuits.manifest import ArtifactKind, Manifest, sha256_file
 from settlefl.circuits.ptau import (
     PtauError,
     PtauTooSmall,
@@ -46,6 +46,7 @@ from settlefl.circuits.ptau import (
 from settlefl.circuits.spec import SPECS, Circuit
 from settlefl.circuits.toolchain import CommandFailed, Toolchain
 from settlefl.params import BuildParams
+from settlefl_node.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = Path(__file__).parent / "fixtures" / "tiny"
@@ -117,6 +118,7 @@ def test_the_required_power_is_the_smallest_domain_that_holds_constraints_public
     assert required_power(0, 1) == 1
 
 
+@pytest.mark.slow
 def test_snarkjs_refuses_the_power_below_the_required_one_and_accepts_the_required_one(
     toolchain: Toolchain, tiny_r1cs: Path, small_ptaus: dict[int, Path], dev_ptau: Path, tmp_path: Path
 ) -> None:
@@ -128,6 +130,7 @@ def test_snarkjs_refuses_the_power_below_the_required_one_and_accepts_the_requir
     toolchain.snarkjs(["groth16", "setup", tiny_r1cs, dev_ptau, tmp_path / "b.zkey"])
 
 
+@pytest.mark.slow
 def test_a_too_small_ptau_is_refused_naming_the_power_needed(small_ptaus: dict[int, Path], tmp_path: Path) -> None:
     with pytest.raises(PtauTooSmall, match=f"power {TINY_POWER}") as refused:
         build(TINY_PARAMS, tmp_path, small_ptaus[5], only=[Circuit.RECEIPT], circuits_dir=TINY)
@@ -141,6 +144,7 @@ def test_a_missing_ptau_is_reported_before_anything_is_compiled(tmp_path: Path) 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_ptau_not_prepared_for_phase2_is_refused(toolchain: Toolchain, tmp_path: Path) -> None:
     raw = tmp_path / "raw.ptau"
     toolchain.snarkjs(["powersoftau", "new", "bn128", "4", raw])
@@ -149,6 +153,7 @@ def test_a_ptau_not_prepared_for_phase2_is_refused(toolchain: Toolchain, tmp_pat
         describe_supplied(raw, 4)
 
 
+@pytest.mark.slow
 def test_a_development_ptau_and_its_truncations_are_labelled_development(
     dev_ptau: Path, small_ptaus: dict[int, Path]
 ) -> None:
@@ -163,6 +168,7 @@ def test_a_development_ptau_and_its_truncations_are_labelled_development(
 # --- setup and the gamma/delta guard ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_setup_without_a_phase2_contribution_is_refused(
     toolchain: Toolchain, tiny_r1cs: Path, dev_ptau: Path, tmp_path: Path
 ) -> None:
@@ -180,6 +186,7 @@ def test_check_verification_key_compares_gamma_with_delta() -> None:
     check_verification_key({"vk_gamma_2": g2, "vk_delta_2": [["5", "6"], ["7", "8"], ["1", "0"]]})
 
 
+@pytest.mark.slow
 def test_a_build_has_distinct_gamma_and_delta_and_its_proofs_verify(
     toolchain: Toolchain, tiny_build: Path, tmp_path: Path
 ) -> None:
@@ -210,6 +217,7 @@ def test_a_build_has_distinct_gamma_and_delta_and_its_proofs_verify(
     assert not verifier.verify(blob, [signals[0] + 1, *signals[1:]])
 
 
+@pytest.mark.slow
 def test_the_verifier_contract_is_named_after_the_template_and_the_build(tiny_build: Path) -> None:
     manifest = Manifest.load(tiny_build)
     source = manifest.path(tiny_build, Circuit.RECEIPT, "verifier").read_text()
@@ -218,6 +226,7 @@ def test_the_verifier_contract_is_named_after_the_template_and_the_build(tiny_bu
     assert "Groth16Verifier" not in source
 
 
+@pytest.mark.slow
 def test_a_build_keeps_no_intermediate_zkeys_or_symbol_files(tiny_build: Path) -> None:
     manifest = Manifest.load(tiny_build)
     listed = {f.path for e in manifest.circuits.values() for f in e.files.values()} | {"manifest.json"}
@@ -241,6 +250,7 @@ def test_a_beacon_is_whole_bytes_of_hex() -> None:
 # --- contribute and verify -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_contribution_is_recorded_and_changes_delta_but_not_gamma(build_copy: Path, dev_ptau: Path) -> None:
     before = vkey_of(build_copy)
     manifest = contribute(build_copy, "alice")
@@ -254,13 +264,15 @@ def test_a_contribution_is_recorded_and_changes_delta_but_not_gamma(build_copy: 
     assert "contract ReceiptVerifier_n16_b16_k32_j1 {" in verifier
 
 
+@pytest.mark.slow
 def test_verify_passes_on_a_good_build(tiny_build: Path, dev_ptau: Path) -> None:
     manifest = verify(tiny_build, dev_ptau, circuits_dir=TINY)
     assert manifest.build == TINY_PARAMS.name
 
 
-@pytest.mark.parametrize("kind", ["main", "r1cs", "wasm", "zkey", "vkey", "verifier"])
-def test_verify_fails_naming_the_file_when_one_is_altered(build_copy: Path, dev_ptau: Path, kind: str) -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", get_args(ArtifactKind))
+def test_verify_fails_naming_the_file_when_one_is_altered(build_copy: Path, dev_ptau: Path, kind: ArtifactKind) -> None:
     path = Manifest.load(build_copy).path(build_copy, Circuit.RECEIPT, kind)
     with open(path, "ab") as handle:
         handle.write(b"\n")
@@ -268,6 +280,7 @@ def test_verify_fails_naming_the_file_when_one_is_altered(build_copy: Path, dev_
         verify(build_copy, dev_ptau, circuits_dir=TINY)
 
 
+@pytest.mark.slow
 def test_verify_catches_a_verification_key_that_the_manifest_was_changed_to_match(
     build_copy: Path, dev_ptau: Path
 ) -> None:
@@ -283,6 +296,7 @@ def test_verify_catches_a_verification_key_that_the_manifest_was_changed_to_matc
         verify(build_copy, dev_ptau, circuits_dir=TINY)
 
 
+@pytest.mark.slow
 def test_verify_catches_circuit_files_that_do_not_come_from_the_sources(
     build_copy: Path, dev_ptau: Path, tmp_path: Path
 ) -> None:
@@ -294,6 +308,7 @@ def test_verify_catches_circuit_files_that_do_not_come_from_the_sources(
         verify(build_copy, dev_ptau, circuits_dir=other)
 
 
+@pytest.mark.slow
 def test_materialize_recompiles_a_build_committed_without_r1cs_and_wasm(build_copy: Path) -> None:
     manifest = Manifest.load(build_copy)
     compiled = [manifest.path(build_copy, Circuit.RECEIPT, kind) for kind in ("r1cs", "wasm")]
@@ -304,6 +319,7 @@ def test_materialize_recompiles_a_build_committed_without_r1cs_and_wasm(build_co
     assert materialize(build_copy, circuits_dir=TINY) == []  # nothing left to do
 
 
+@pytest.mark.slow
 def test_materialize_refuses_sources_that_changed_after_the_build(build_copy: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
@@ -313,6 +329,7 @@ def test_materialize_refuses_sources_that_changed_after_the_build(build_copy: Pa
         materialize(build_copy, circuits_dir=other)
 
 
+@pytest.mark.slow
 def test_verify_refuses_a_ptau_too_small_for_the_build(tiny_build: Path, small_ptaus: dict[int, Path]) -> None:
     with pytest.raises(PtauTooSmall, match=f"power {TINY_POWER}"):
         verify(tiny_build, small_ptaus[TINY_POWER - 1], circuits_dir=TINY)

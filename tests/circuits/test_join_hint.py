@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from settlefl.circuits.build import compile_circuit
-from settlefl.circuits.spec import CIRCUITS_DIR
 from settlefl.circuits.toolchain import Toolchain
 from settlefl.circuits.witness import WitnessCalculator, WitnessJob
 from settlefl.crypto import FIELD_MODULUS
+from settlefl.settings import settings
 
 HARNESS = Path(__file__).resolve().parent / "harness" / "join_checks.circom"  # JoinChecks(32, 4)
 
@@ -19,7 +19,7 @@ HARNESS = Path(__file__).resolve().parent / "harness" / "join_checks.circom"  # 
 @pytest.fixture(scope="module")
 def wasm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("harness")
-    _, compiled = compile_circuit(HARNESS, out, "join_checks", Toolchain(), [CIRCUITS_DIR])
+    _, compiled = compile_circuit(HARNESS, out, "join_checks", Toolchain(), [settings().circuits_dir])
     return compiled
 
 

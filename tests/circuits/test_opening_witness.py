@@ -13,7 +13,8 @@ from settlefl.circuits.spec import Circuit
 from settlefl.circuits.witness import opening_inputs
 from settlefl.compression import OPENING_HEADER, Challenge, opening_challenge
 from settlefl.state import RewardState, pack_word
-from tests.circuits.conftest import AGGREGATOR, CHAIN_ID, CONTRACT, DOMAIN, JOB, Witness, assert_refused
+from settlefl.testvectors import AGGREGATOR, CHAIN_ID, CONTRACT
+from tests.circuits.conftest import DOMAIN, JOB, Witness, assert_refused
 from tests.circuits.sealing import seal_opening
 
 AT = ("Opening", "opening.circom")
@@ -36,11 +37,16 @@ def honest(state: RewardState) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("r", [0, 1, 3])
-def test_the_opening_of_an_honest_state_is_accepted(states, witness: Witness, tmp_path: Path, r: int) -> None:
+def test_the_opening_of_an_honest_state_is_accepted(
+    states: list[RewardState], witness: Witness, tmp_path: Path, r: int
+) -> None:
     assert witness.check(Circuit.OPENING, honest(states[r]), tmp_path) is None
 
 
-def test_changing_any_single_word_alone_breaks_the_opening(states, witness: Witness, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_changing_any_single_word_alone_breaks_the_opening(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     # A full state (n = N) so that every position is a used slot; C and y stay those of the honest
     # words, one word at a time changes: every one of the N positions must be bound by hW.
     params = states[0].params
@@ -56,7 +62,9 @@ def test_changing_any_single_word_alone_breaks_the_opening(states, witness: Witn
         assert error.template == "Opening", error.raw
 
 
-def test_an_opening_whose_words_differ_from_the_calldata_words_is_refused(states, witness, tmp_path) -> None:
+def test_an_opening_whose_words_differ_from_the_calldata_words_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states[1])
     calldata = list(cheat["words"][: states[1].n])
     calldata[2] = pack_word(0xBAD, 1)
@@ -64,6 +72,7 @@ def test_an_opening_whose_words_differ_from_the_calldata_words_is_refused(states
     assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "y === evaluated;"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", OPENING_HEADER)
 def test_a_header_field_other_than_the_contracts_is_refused_by_y_even_when_sealed_into_c(
     states: list[RewardState], witness: Witness, tmp_path: Path, field: str
@@ -82,19 +91,23 @@ def test_a_header_field_other_than_the_contracts_is_refused_by_y_even_when_seale
     assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "y === evaluated;"))
 
 
-def test_an_opening_of_another_domain_is_refused(states, witness, tmp_path) -> None:
+def test_an_opening_of_another_domain_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states[1])
     cheat["domain"] += 1
     assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "C === opened;"))
 
 
-def test_an_opening_with_another_round_number_is_refused(states, witness, tmp_path) -> None:
+def test_an_opening_with_another_round_number_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states[1])
     cheat["r"] = 2
     assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "Opening", (*AT, "C === opened;"))
 
 
-def test_a_non_zero_word_past_n_is_refused_even_when_sealed_into_c(states, witness, tmp_path) -> None:
+def test_a_non_zero_word_past_n_is_refused_even_when_sealed_into_c(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states[0])
     cheat["words"][30] = 0x51B1  # a hidden participant
     cheat = seal_opening(cheat, calldata=cheat["words"])
@@ -103,6 +116,6 @@ def test_a_non_zero_word_past_n_is_refused_even_when_sealed_into_c(states, witne
 
 
 @pytest.mark.parametrize("n", [33, 2**100])
-def test_an_n_beyond_the_build_is_refused(states, witness, tmp_path, n: int) -> None:
+def test_an_n_beyond_the_build_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path, n: int) -> None:
     cheat = seal_opening(dict(honest(states[0]), n=n))
     assert_refused(witness.check(Circuit.OPENING, cheat, tmp_path), "OneHot")

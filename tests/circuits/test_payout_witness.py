@@ -13,7 +13,8 @@ from settlefl.circuits.witness import PayoutError, payout_inputs, payout_words, 
 from settlefl.compression import PAYOUT_HEADER, Challenge, evaluate, payout_challenge
 from settlefl.params import UNITS_SHIFT
 from settlefl.state import RewardState, block_hashes, commitment, words_hash
-from tests.circuits.conftest import CHAIN_ID, CONTRACT, JOB, RESPONDER, Witness, assert_refused
+from settlefl.testvectors import CHAIN_ID, CONTRACT
+from tests.circuits.conftest import JOB, RESPONDER, Witness, assert_refused
 from tests.circuits.sealing import seal_payout, vector
 
 PY = ("Payout", "payout.circom")
@@ -34,23 +35,30 @@ def honest(state: RewardState, batch: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("batch", [0, 1])
-def test_every_batch_of_an_honest_state_is_accepted(states, witness: Witness, tmp_path: Path, batch: int) -> None:
+def test_every_batch_of_an_honest_state_is_accepted(
+    states: list[RewardState], witness: Witness, tmp_path: Path, batch: int
+) -> None:
     assert witness.check(Circuit.PAYOUT, honest(states[3], batch), tmp_path) is None
 
 
-def test_an_altered_word_with_the_honest_y_is_refused(states, witness, tmp_path) -> None:
+def test_an_altered_word_with_the_honest_y_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states[3], 0)
     cheat["words"][3] += 5 * UNITS_SHIFT
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Payout", (*PY, "C === opened;"))
 
 
-def test_an_altered_word_with_a_matching_y_is_refused_by_the_commitment(states, witness, tmp_path) -> None:
+def test_an_altered_word_with_a_matching_y_is_refused_by_the_commitment(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states[3], 1)
     cheat["words"][0] += UNITS_SHIFT  # one more unit for the first payee of batch 1
     cheat["y"] = evaluate(vector(cheat, PAYOUT_HEADER, cheat["words"]), cheat["x"])
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Payout", (*PY, "C === opened;"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", [name for name in PAYOUT_HEADER if name != "batch"])
 def test_a_header_field_other_than_the_contracts_is_refused_by_y_even_when_sealed_into_c(
     states: list[RewardState], witness: Witness, tmp_path: Path, field: str
@@ -95,7 +103,7 @@ def test_a_batch_number_other_than_the_contracts_is_refused_by_y_even_when_both_
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Payout", (*PY, "y === evaluated;"))
 
 
-def test_a_batch_past_n_is_refused(states, witness, tmp_path) -> None:
+def test_a_batch_past_n_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     # Round 0 has 18 used slots: batch 1 starts at 16 (fine); a state with 16 has an empty batch 1.
     small = states[0].params
     state = RewardState.genesis(small, states[0].domain, 10**12, [0x3000 + i for i in range(16)])
@@ -107,14 +115,16 @@ def test_a_batch_past_n_is_refused(states, witness, tmp_path) -> None:
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Num2Bits", (*PY, "RangeCheck(NBITS)(m - 1);"))
 
 
-def test_a_batch_past_the_last_batch_is_refused(states, witness, tmp_path) -> None:
+def test_a_batch_past_the_last_batch_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     with pytest.raises(PayoutError, match="does not exist"):
         payout_words(states[3], 2)
     cheat = dict(honest(states[3], 1), batch=2)
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "OneHot")
 
 
-def test_a_non_zero_word_past_n_inside_the_batch_is_refused(states, witness, tmp_path) -> None:
+def test_a_non_zero_word_past_n_inside_the_batch_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     state = states[0]  # n = 18: slots 18..31 of batch 1 must be zero
     full = list(state.words)
     full[20] = 0x51B1 + 9 * UNITS_SHIFT
@@ -122,7 +132,7 @@ def test_a_non_zero_word_past_n_inside_the_batch_is_refused(states, witness, tmp
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Payout", (*PY, "words[k] * prefix === 0;"))
 
 
-def test_an_n_beyond_the_build_is_refused(states, witness, tmp_path) -> None:
+def test_an_n_beyond_the_build_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = dict(honest(states[3], 1), n=33)
     cheat = seal_payout(cheat, list(states[3].words))
     assert_refused(witness.check(Circuit.PAYOUT, cheat, tmp_path), "Num2Bits", (*PY, "RangeCheck(NBITS)(N - n);"))

@@ -14,17 +14,19 @@ from settlefl.circuits.witness import PayoutError, opening_inputs, pack_round_an
 from settlefl.compression import OPENING_HEADER, PAYOUT_HEADER, Challenge, opening_challenge, payout_challenge
 from settlefl.crypto import FIELD_MODULUS, eddsa
 from settlefl.state import InvalidRound, RewardState
-from settlefl.testvectors import VECTORS_PATH, generate
-from tests.circuits.conftest import AGGREGATOR, CHAIN_ID, CONTRACT, JOB, RESPONDER, Witness, build_dir
+from settlefl.testvectors import AGGREGATOR, CHAIN_ID, CONTRACT, generate
+from tests.circuits.conftest import JOB, RESPONDER, Witness, build_dir
 
 CTX = JobContext(CHAIN_ID, CONTRACT, JOB)
 KEY = bytes.fromhex("0e" * 32)
 OTHER_SENDER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+#: The published vectors (written by scripts/make_vectors.py).
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "protocol.json"
 
 
 @pytest.fixture(scope="module")
 def provers() -> dict[str, Prover]:
-    return {backend: Prover.load(build_dir(), backend) for backend in BACKENDS}
+    return {backend: Prover(build_dir(), backend) for backend in BACKENDS}
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +41,11 @@ def proofs(provers: dict[str, Prover], states: list[RewardState]) -> dict[tuple[
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("circuit", list(Circuit))
 def test_both_backends_prove_every_circuit_and_the_proof_verifies(
-    provers, proofs, backend: str, circuit: Circuit
+    provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], backend: str, circuit: Circuit
 ) -> None:
     proved = proofs[backend, circuit]
     assert len(proved.public_inputs) == len(SPECS[circuit].public_inputs)
@@ -51,8 +54,11 @@ def test_both_backends_prove_every_circuit_and_the_proof_verifies(
     assert proofs[other, circuit].public_inputs == proved.public_inputs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("circuit", list(Circuit))
-def test_every_public_input_flipped_in_turn_makes_the_proof_fail(provers, proofs, circuit: Circuit) -> None:
+def test_every_public_input_flipped_in_turn_makes_the_proof_fail(
+    provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], circuit: Circuit
+) -> None:
     prover, proved = provers["groth16py"], proofs["groth16py", circuit]
     for index, name in enumerate(SPECS[circuit].public_inputs):
         flipped = list(proved.public_inputs)
@@ -60,6 +66,7 @@ def test_every_public_input_flipped_in_turn_makes_the_proof_fail(provers, proofs
         assert not prover.verify(circuit, proved.proof, flipped), f"{circuit.value}: {name} is not bound"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("circuit", "round_number"), [(Circuit.TRANSITION, 2), (Circuit.RECEIPT, 2)])
 def test_a_response_or_receipt_proof_replayed_by_another_sender_or_for_another_round_fails(
     provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], circuit: Circuit, round_number: int
@@ -89,6 +96,7 @@ def _payout(state: RewardState, words: list[int], sender: str, **changed: int) -
                             n=header["n"], total=header["total"], batch=header["batch"], words=words)
 
 
+@pytest.mark.slow
 def test_an_opening_or_payout_proof_replayed_by_another_sender_fails(
     provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], states: list[RewardState]
 ) -> None:
@@ -102,6 +110,7 @@ def test_an_opening_or_payout_proof_replayed_by_another_sender_fails(
     assert not provers["groth16py"].verify(Circuit.PAYOUT, payout.proof, [states[3].commitment, *_xy(other)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", OPENING_HEADER)
 def test_an_opening_proof_fails_where_the_contract_vector_has_any_other_header_field(
     provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], states: list[RewardState], field: str
@@ -114,6 +123,7 @@ def test_an_opening_proof_fails_where_the_contract_vector_has_any_other_header_f
     assert not provers["groth16py"].verify(Circuit.OPENING, proved.proof, [state.commitment, *_xy(other)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", PAYOUT_HEADER)
 def test_a_payout_proof_fails_where_the_contract_vector_has_any_other_header_field(
     provers: dict[str, Prover], proofs: dict[tuple[str, Circuit], Proved], states: list[RewardState], field: str
@@ -129,7 +139,9 @@ def _xy(challenge: Challenge) -> tuple[int, int]:
     return challenge.x, challenge.y
 
 
-def test_proving_an_invalid_round_names_the_participant_and_the_rule(provers, states) -> None:
+def test_proving_an_invalid_round_names_the_participant_and_the_rule(
+    provers: dict[str, Prover], states: list[RewardState]
+) -> None:
     prev, new = states[1], states[2]
     lowered = list(new.words)
     lowered[5] -= 2**160  # participant in slot 5 loses a unit
@@ -139,7 +151,9 @@ def test_proving_an_invalid_round_names_the_participant_and_the_rule(provers, st
         provers["groth16py"].prove_transition(prev, bad, RESPONDER)
 
 
-def test_proving_an_empty_batch_is_refused_before_any_circuit_runs(provers, states) -> None:
+def test_proving_an_empty_batch_is_refused_before_any_circuit_runs(
+    provers: dict[str, Prover], states: list[RewardState]
+) -> None:
     small = RewardState.genesis(states[0].params, states[0].domain, 10**12, [0x4000 + i for i in range(3)])
     with pytest.raises(PayoutError, match="batch 1 starts at slot 16, past the 3 used slots"):
         provers["groth16py"].prove_payout(small, 1, CTX, RESPONDER)
@@ -155,7 +169,7 @@ def test_the_published_genesis_opening_is_accepted_by_the_circuit(witness: Witne
     from settlefl.params import BuildParams
 
     params = BuildParams.from_name(vectors["build"])
-    words = tuple(int(w) for w in genesis["words"])
+    words = tuple(int(w) for w in genesis["words"]) + (0,) * (params.participants - genesis["n"])
     state = RewardState(params, int(vectors["domain"]), int(genesis["maxUnits"]), 0, words, genesis["n"], 0, 0)
     assert state.commitment == int(genesis["commitment"])
     challenge = Challenge(int(vectors["openingChallenge"]["x"]), int(vectors["openingChallenge"]["y"]))

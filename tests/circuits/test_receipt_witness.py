@@ -28,44 +28,52 @@ def honest(state: RewardState, key: bytes = KEY) -> dict[str, Any]:
     return receipt_inputs(state, eddsa.sign(key, state.commitment), eddsa.public_key(key), RESPONDER)
 
 
-def test_a_real_receipt_is_accepted(states, witness: Witness, tmp_path: Path) -> None:
+def test_a_real_receipt_is_accepted(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     assert witness.check(Circuit.RECEIPT, honest(states[2]), tmp_path) is None
 
 
-def test_a_receipt_signed_by_another_key_is_refused(states, witness, tmp_path) -> None:
+def test_a_receipt_signed_by_another_key_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states[2], OTHER)
     cheat["pubHash"] = honest(states[2])["pubHash"]  # the job's key hash
     assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "Receipt", (*R, "pubHash === keyHash;"))
 
 
-def test_a_signature_over_another_commitment_is_refused(states, witness, tmp_path) -> None:
+def test_a_signature_over_another_commitment_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states[2])
     other = eddsa.sign(KEY, states[1].commitment)
     cheat.update(R8x=other.r8x, R8y=other.r8y, S=other.s)
     assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "ForceEqualIfEnabled")
 
 
-def test_s_plus_the_subgroup_order_is_refused(states, witness, tmp_path) -> None:
+def test_s_plus_the_subgroup_order_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states[2])
     cheat["S"] += bjj.SUBGROUP_ORDER
     assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "EdDSAPoseidonVerifier")
 
 
-def test_a_small_order_r8_is_refused(states, witness, tmp_path) -> None:
+def test_a_small_order_r8_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states[2])
     cheat["R8x"], cheat["R8y"] = ORDER_TWO
     assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "ForceEqualIfEnabled")
 
 
 @pytest.mark.parametrize("which", ["R8", "A"])
-def test_an_off_curve_r8_or_key_is_refused(states, witness, tmp_path, which: str) -> None:
+def test_an_off_curve_r8_or_key_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path, which: str
+) -> None:
     cheat = honest(states[2])
     cheat[f"{which}y"] += 1
     cheat["pubHash"] = poseidon([cheat["Ax"], cheat["Ay"]])  # the key hash follows the (bad) key
     assert_refused(witness.check(Circuit.RECEIPT, cheat, tmp_path), "BabyCheck")
 
 
-def test_a_small_order_key_that_accepts_any_message_is_refused(states, witness, tmp_path) -> None:
+def test_a_small_order_key_that_accepts_any_message_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     # With 8A = 0 the equation is S * Base8 == R8: anyone could forge for such a key.
     s = random.Random(3).randrange(bjj.SUBGROUP_ORDER)
     r8 = bjj.mul(bjj.BASE8, s)
@@ -75,7 +83,9 @@ def test_a_small_order_key_that_accepts_any_message_is_refused(states, witness, 
 
 
 @pytest.mark.parametrize("field", ["domain", "r"])
-def test_a_receipt_for_another_job_or_round_is_refused(states, witness, tmp_path, field: str) -> None:
+def test_a_receipt_for_another_job_or_round_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path, field: str
+) -> None:
     cheat = honest(states[2])
     cheat[field] += 1
     cheat["rs"] = pack_round_and_sender(cheat["r"], RESPONDER)  # the claimed round, packed as the contract would

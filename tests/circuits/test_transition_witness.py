@@ -1,4 +1,4 @@
-"""Transition: honest rounds are accepted; every cheat of THREATS.md is refused by the constraint
+"""Transition: honest rounds are accepted; every cheat of docs/threats.md is refused by the constraint
 that guards it."""
 
 from __future__ import annotations
@@ -32,28 +32,30 @@ def test_every_honest_round_is_accepted(states: list[RewardState], witness: Witn
     assert witness.check(Circuit.TRANSITION, honest(states, r), tmp_path) is None
 
 
-def test_units_that_decrease_are_refused_by_the_row_range_check(states, witness, tmp_path) -> None:
+def test_units_that_decrease_are_refused_by_the_row_range_check(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states)
     cheat["v"][0] = P - 1  # "minus one unit", as a field element
     error = witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path)
     assert_refused(error, "Num2Bits", at("RangeCheck(K)(v[i]);"))
 
 
-def test_a_row_of_2_to_the_k_units_is_refused(states, witness, tmp_path) -> None:
+def test_a_row_of_2_to_the_k_units_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states)
     cheat["v"][4] = 2**32
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "Num2Bits",
                    at("RangeCheck(K)(v[i]);"))
 
 
-def test_a_total_above_max_units_is_refused(states, witness, tmp_path) -> None:
+def test_a_total_above_max_units_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states)
     cheat["maxUnits"] = states[2].total - 1
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "Num2Bits",
                    at("RangeCheck(93)(maxUnits - totalNew);"))
 
 
-def test_a_new_total_at_2_to_the_93_is_refused(states, witness, tmp_path) -> None:
+def test_a_new_total_at_2_to_the_93_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states)
     cheat["totalPrev"] = 2**93 - 1  # itself in range; one more unit crosses 2^93
     cheat["maxUnits"] = 2**94
@@ -61,7 +63,9 @@ def test_a_new_total_at_2_to_the_93_is_refused(states, witness, tmp_path) -> Non
                    at("RangeCheck(93)(totalNew);"))
 
 
-def test_a_previous_total_at_2_to_the_93_is_refused(states, witness, tmp_path) -> None:
+def test_a_previous_total_at_2_to_the_93_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states)
     cheat["totalPrev"] = 2**93
     cheat["maxUnits"] = 2**95
@@ -70,7 +74,9 @@ def test_a_previous_total_at_2_to_the_93_is_refused(states, witness, tmp_path) -
 
 
 @pytest.mark.parametrize("change", ["replaced", "removed", "moved"])
-def test_an_address_replaced_removed_or_moved_is_refused(states, witness, tmp_path, change: str) -> None:
+def test_an_address_replaced_removed_or_moved_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path, change: str
+) -> None:
     cheat = honest(states)
     w0, w1 = (w % UNITS_SHIFT for w in cheat["wordsPrev"][:2])
     if change == "replaced":
@@ -83,7 +89,7 @@ def test_an_address_replaced_removed_or_moved_is_refused(states, witness, tmp_pa
                    at("addr[i] * (1 - prevPos.past[i] + newPos.past[i]) === 0;"))
 
 
-def test_dropping_the_last_participant_is_refused(states, witness, tmp_path) -> None:
+def test_dropping_the_last_participant_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states)
     cheat["nNew"] = cheat["nPrev"] - 1
     last = cheat["nPrev"] - 1
@@ -93,7 +99,7 @@ def test_dropping_the_last_participant_is_refused(states, witness, tmp_path) -> 
                    at("RangeCheck(5)(count);"))
 
 
-def test_more_than_j_joins_are_refused(states, witness, tmp_path) -> None:
+def test_more_than_j_joins_are_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states, 3)
     extra = cheat["nNew"]
     cheat["nNew"] += 1
@@ -102,14 +108,16 @@ def test_more_than_j_joins_are_refused(states, witness, tmp_path) -> None:
                    at("RangeCheck(5)(J - count);"))
 
 
-def test_a_join_into_a_used_slot_is_refused(states, witness, tmp_path) -> None:
+def test_a_join_into_a_used_slot_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states)
     cheat["addr"][cheat["nPrev"] - 1] = 0xE1  # lands on the last used slot
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "Transition",
                    at("addr[i] * (1 - prevPos.past[i] + newPos.past[i]) === 0;"))
 
 
-def test_understating_n_to_join_over_a_used_slot_is_refused(states, witness, tmp_path) -> None:
+def test_understating_n_to_join_over_a_used_slot_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states)
     cheat["nPrev"] -= 1  # the last used word now sits "past n"
     cheat["nNew"] = cheat["nPrev"] + 1
@@ -124,7 +132,7 @@ def test_understating_n_to_join_over_a_used_slot_is_refused(states, witness, tmp
     (P - 1, "Num2Bits", "RangeCheck(160)(candidate[j]);"),
 ])
 def test_a_joined_address_of_zero_or_at_least_2_to_the_160_is_refused(
-    states, witness, tmp_path, address: int, template: str, snippet: str
+    states: list[RewardState], witness: Witness, tmp_path: Path, address: int, template: str, snippet: str
 ) -> None:
     cheat = honest(states, 3)
     slot = cheat["nPrev"] + 1  # the second join of round 3
@@ -134,20 +142,22 @@ def test_a_joined_address_of_zero_or_at_least_2_to_the_160_is_refused(
 
 
 @pytest.mark.parametrize("n", [33, 2**64, P - 1])
-def test_n_beyond_n_max_or_huge_is_refused(states, witness, tmp_path, n: int) -> None:
+def test_n_beyond_n_max_or_huge_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path, n: int) -> None:
     cheat = honest(states)
     cheat["nNew"] = n
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "OneHot")
 
 
-def test_a_non_zero_previous_word_past_n_is_refused(states, witness, tmp_path) -> None:
+def test_a_non_zero_previous_word_past_n_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states)
     cheat["wordsPrev"][25] = 1 + UNITS_SHIFT * 5
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "ZeroPast",
                    at("ZeroPast(N)(wordsPrev, prevPos.past);"))
 
 
-def test_a_row_past_the_new_n_is_refused(states, witness, tmp_path) -> None:
+def test_a_row_past_the_new_n_is_refused(states: list[RewardState], witness: Witness, tmp_path: Path) -> None:
     cheat = honest(states)
     cheat["v"][30] = 3
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "ZeroPast",
@@ -158,13 +168,15 @@ def test_a_row_past_the_new_n_is_refused(states, witness, tmp_path) -> None:
     {"new_domain": 12345}, {"new_max_units": 10**12 + 1}, {"new_round": 3},
 ])
 def test_a_new_state_of_another_domain_max_units_or_round_is_refused(
-    states, witness, tmp_path, seal: dict[str, int]
+    states: list[RewardState], witness: Witness, tmp_path: Path, seal: dict[str, int]
 ) -> None:
     cheat = seal_transition(honest(states), **seal)
     assert_refused(witness.check(Circuit.TRANSITION, cheat, tmp_path), "Transition", at("C_new === openedNew;"))
 
 
-def test_a_previous_state_of_another_round_is_refused(states, witness, tmp_path) -> None:
+def test_a_previous_state_of_another_round_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states)
     cheat["r"] = 3  # claims round 2 -> 3 with the openings of rounds 1 -> 2
     cheat["rs"] = pack_round_and_sender(3, RESPONDER)  # as the contract packs round 3
@@ -172,7 +184,9 @@ def test_a_previous_state_of_another_round_is_refused(states, witness, tmp_path)
     assert_refused(witness.check(Circuit.TRANSITION, cheat, tmp_path), "Transition", at("C_prev === openedPrev;"))
 
 
-def test_a_first_round_whose_previous_total_is_not_zero_is_refused(states, witness, tmp_path) -> None:
+def test_a_first_round_whose_previous_total_is_not_zero_is_refused(
+    states: list[RewardState], witness: Witness, tmp_path: Path
+) -> None:
     cheat = honest(states, 1)
     cheat["totalPrev"] = 50
     assert_refused(witness.check(Circuit.TRANSITION, seal_transition(cheat), tmp_path), "Transition",
