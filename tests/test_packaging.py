@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,10 +52,25 @@ proved = prover.prove_receipt(state, eddsa.sign(key, state.commitment), eddsa.pu
 assert prover.verify(Circuit.RECEIPT, proved.proof, proved.public_inputs)
 other = [(proved.public_inputs[0] + 1) % FIELD_MODULUS, *proved.public_inputs[1:]]
 assert not prover.verify(Circuit.RECEIPT, proved.proof, other)
+import importlib, pkgutil
+for module in pkgutil.walk_packages(settlefl.__path__, "settlefl."):  # every module ships and imports
+    importlib.import_module(module.name)
 current = settings()
 print(json.dumps({"package": settlefl.__file__, "circuits": str(current.circuits_dir),
                   "checkout": str(current.source_root), "seconds": proved.seconds}))
 """
+
+
+def _pyproject(repo_root: Path) -> dict[str, Any]:
+    return tomllib.loads((repo_root / "pyproject.toml").read_text())
+
+
+def test_every_python_package_of_the_library_is_listed_for_the_wheel(repo_root: Path) -> None:
+    listed = set(_pyproject(repo_root)["tool"]["setuptools"]["packages"])
+    inits = (repo_root / "settlefl").rglob("__init__.py")
+    found = {".".join(init.parent.relative_to(repo_root).parts) for init in inits}
+    assert found - listed == set(), "add these packages to [tool.setuptools] packages in pyproject.toml"
+    assert "settlefl_node" in listed
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -79,7 +95,7 @@ def _copy_sources(repo_root: Path, to: Path) -> Path:
 
 def _wheelhouse(repo_root: Path, wheel: Path) -> Path:
     """The dependency wheels of this package, downloaded once per dependency list and kept."""
-    project = tomllib.loads((repo_root / "pyproject.toml").read_text())["project"]
+    project = _pyproject(repo_root)["project"]
     key = hashlib.sha256(json.dumps([sys.version, project["dependencies"], CIRCOMLIBPY]).encode()).hexdigest()[:16]
     house = settings().cache_dir / "wheel-test" / key
     if not (house / ".complete").exists():
