@@ -45,7 +45,7 @@ from settlefl.circuits.witness import (
 from settlefl.compression import opening_challenge, payout_challenge
 from settlefl.crypto import eddsa
 from settlefl.crypto.babyjubjub import Point
-from settlefl.errors import InputError, ProofError
+from settlefl.errors import BadFile, InputError, ProofError
 from settlefl.state.reward_state import RewardState
 
 __all__ = ["BACKENDS", "Backend", "Groth16Proof", "JobContext", "ProofError", "Proved", "Prover"]
@@ -219,7 +219,14 @@ class Prover:
         return Groth16Proof.from_snarkjs(json.loads(proof_json.read_text()))
 
     def _path(self, circuit: Circuit, kind: ArtifactKind) -> Path:
-        return self.manifest.path(self.build_dir, circuit, kind)
+        """A build file the proof needs; a missing one is a :class:`BadFile`, never a failed constraint."""
+        path = self.manifest.path(self.build_dir, circuit, kind)
+        if not path.is_file():
+            raise BadFile(
+                path, f"the build's {circuit.value} {kind} file does not exist",
+                f"run `settlefl circuits materialize {self.build_dir}` (compiles r1cs and wasm) or restore the build",
+            )
+        return path
 
     def _check_params(self, state: RewardState) -> None:
         if state.params != self.params:

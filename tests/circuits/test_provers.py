@@ -13,6 +13,7 @@ from settlefl.circuits.spec import SPECS, Circuit
 from settlefl.circuits.witness import PayoutError, opening_inputs, pack_round_and_sender
 from settlefl.compression import OPENING_HEADER, PAYOUT_HEADER, Challenge, opening_challenge, payout_challenge
 from settlefl.crypto import FIELD_MODULUS, eddsa
+from settlefl.errors import BadFile
 from settlefl.state import InvalidRound, RewardState
 from settlefl.testvectors import AGGREGATOR, CHAIN_ID, CONTRACT, generate
 from tests.circuits.conftest import JOB, RESPONDER, Witness, build_dir
@@ -174,3 +175,12 @@ def test_the_published_genesis_opening_is_accepted_by_the_circuit(witness: Witne
     assert state.commitment == int(genesis["commitment"])
     challenge = Challenge(int(vectors["openingChallenge"]["x"]), int(vectors["openingChallenge"]["y"]))
     assert witness.check(Circuit.OPENING, opening_inputs(state, challenge), tmp_path) is None
+
+
+def test_a_build_without_its_wasm_is_reported_as_a_missing_file_not_a_broken_rule(
+    states: list[RewardState], tmp_path: Path
+) -> None:
+    (tmp_path / "manifest.json").write_bytes((build_dir() / "manifest.json").read_bytes())
+    signature = eddsa.sign(KEY, states[2].commitment)
+    with pytest.raises(BadFile, match=r"receipt\.wasm: the build's receipt wasm file does not exist; run `settlefl"):
+        Prover(tmp_path).prove_receipt(states[2], signature, eddsa.public_key(KEY), RESPONDER)
