@@ -110,11 +110,11 @@ def _reported(command: Callable[P, R]) -> Callable[P, R]:
 @app.command()
 @_reported
 def demo() -> None:
-    """A complete demo settlement on a local chain (not built yet: it needs the chain client and the FL node)."""
+    """A complete demo settlement on a local chain (not built yet: it needs the roles and the FL node)."""
     err.print(
-        "[bold red]not built yet:[/] the demo drives the contract through the chain client and trains with the "
-        "FL node, which come with later issues. `make test` runs everything that exists: the protocol library, "
-        "the circuits with real proofs, and the contract."
+        "[bold red]not built yet:[/] the demo plays an aggregator and participants (the roles) that train with "
+        "the FL node, which come with later issues. `make test` runs everything that exists: the protocol "
+        "library, the circuits with real proofs, the contract and the chain client."
     )
     raise typer.Exit(code=2)
 
