@@ -60,7 +60,7 @@ from settlefl.audit.report import (
     RoundRecord,
 )
 from settlefl.chain.client import Chain
-from settlefl.chain.contract import JobConfig, SettleFL, Variant
+from settlefl.chain.contract import JobConfig, JobView, SettleFL, Variant
 from settlefl.chain.deploy import VERIFIER_ORDER, build_verifiers, check_code, verifier_mismatches
 from settlefl.chain.errors import CalldataUnavailable, ChainError, DeploymentMismatch
 from settlefl.chain.history import link_hash
@@ -414,10 +414,12 @@ class Auditor:
             optimistic = [r for r in range(1, job.tip + 1) if r not in job.proven
                           and not (r in job.challenges and job.challenges[r].status is DisputeStatus.ANSWERED)]
             if optimistic:
+                one = len(optimistic) == 1
                 self.notes.append(
-                    f"{'round' if len(optimistic) == 1 else 'rounds'} {_ranges(optimistic)} of this CC job "
-                    f"{'was' if len(optimistic) == 1 else 'were'} never proven: unchallenged within the window, "
-                    "they stand by the protocol's optimistic rule (a transition nobody opened cannot be checked)")
+                    f"{'round' if one else 'rounds'} {_ranges(optimistic)} of this CC job {'was' if one else 'were'} "
+                    f"never proven: nobody challenged {'it' if one else 'them'} in time, so the protocol's "
+                    "optimistic rule accepts " + ("it" if one else "them") + " (a transition nobody opened cannot "
+                    "be checked)")
         opened = report.phase in ("PAYOUTS_OPEN", "COMPLETED")
         for r in sorted(self.links):
             commitment, t, tx = self.links[r]
@@ -748,10 +750,12 @@ class Auditor:
                             record.flows.append(flow)
         self._match_flows(flows_section)
         report.disputes = sorted(disputes.values(), key=lambda d: (d.round, d.kind))
-        held = self.settle.held_of(self.job_id, job.config)
+        # read at the last block whose events were read, so a transaction mined meanwhile cannot skew it
+        held = self.settle.contract.functions.heldOf(self.job_id, job.config.as_abi()).call(
+            block_identifier=report.to_block)
         for i, ledger in enumerate(LEDGERS):
             row = LedgerRecord(ledger, money.inflow[ledger], money.paid[ledger], money.credited[ledger],
-                               money.refunded[ledger], held[i])
+                               money.refunded[ledger], int(held[i]))
             report.ledgers.append(row)
             ledgers.expect(row.balanced, (
                 f"the {ledger} ledger does not balance: {row.inflow} in, but {row.paid} paid + {row.credited} "
@@ -960,7 +964,8 @@ class Auditor:
         """What the contract stores agrees with what the events say."""
         job, report = self.job, self.report
         section = _Section(report, "storage")
-        view = self.settle.get_job(self.job_id)
+        view = JobView.from_abi(self.settle.contract.functions.getJob(self.job_id).call(
+            block_identifier=report.to_block))
         section.expect(view.config_hash == job.config.hash(),
                        "the configuration hash the contract stores is not the hash of JobCreated's configuration")
         section.expect((view.tip, view.head_hash) == (job.tip, job.rounds.head_hash()),

@@ -12,7 +12,9 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from typer.testing import CliRunner
 
+from node.cli import app
 from settlefl.audit.auditor import AuditError, audit
 from settlefl.audit.report import AuditReport, Verdict
 from settlefl.chain.artifacts import load_artifact
@@ -243,3 +245,31 @@ def test_an_unknown_job_is_an_error_that_names_it(played: Played) -> None:
 def test_an_address_without_a_contract_is_an_error(played: Played) -> None:
     with pytest.raises(AuditError, match="there is no contract"):
         audit(played.chain, played.player.agg.address, played.jobs["clean"].id, [BUILD])
+
+
+def test_the_audit_command_prints_the_json_report_and_exits_0_when_sound(played: Played) -> None:
+    args = ["audit", "--rpc", played.chain.url, "--contract", played.deployment.settlefl, "--job",
+            "0x" + played.jobs["clean"].id.hex(), "--build", str(BUILD), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["format"], report["verdict"], report["reasons"]) == ("settlefl.audit.v1", "SOUND", [])
+    assert report["jobId"] == "0x" + played.jobs["clean"].id.hex()
+    assert {p["status"] for p in report["payees"]} == {"paid"}
+
+
+def test_the_audit_command_shows_not_sound_and_its_reasons_and_exits_3(played: Played) -> None:
+    assert played.forged is not None
+    args = ["audit", "--rpc", played.chain.url, "--contract", played.forged.address, "--job",
+            "0x" + played.jobs["forged"].id.hex(), "--build", str(BUILD)]
+    result = CliRunner().invoke(app, args, terminal_width=200)
+    assert result.exit_code == 3, result.output
+    assert "NOT SOUND" in result.output
+    assert "the opening verifier at" in result.output
+
+
+def test_the_audit_command_refuses_a_malformed_job_id(played: Played) -> None:
+    result = CliRunner().invoke(app, ["audit", "--rpc", played.chain.url, "--contract", played.deployment.settlefl,
+                                      "--job", "0x1234"])
+    assert result.exit_code == 1
+    assert "is not 32 bytes of hex" in result.output
