@@ -748,6 +748,9 @@ class Auditor:
                         if record.settle_tx == flow.tx and self._dispute_cause.get((record.kind, record.round)) == \
                                 self._key(cause):
                             record.flows.append(flow)
+            for flow in pending_credits:
+                flows_section.fail(f"{flow.amount} was credited to {flow.to} from the {flow.ledger} ledger (tx "
+                                   f"{flow.tx}) in a payout that paid no batch")
         self._match_flows(flows_section)
         report.disputes = sorted(disputes.values(), key=lambda d: (d.round, d.kind))
         # read at the last block whose events were read, so a transaction mined meanwhile cannot skew it

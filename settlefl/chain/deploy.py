@@ -91,7 +91,8 @@ class Deployment(BaseModel):
     def load(cls, directory: Path, chain_id: int) -> Deployment:
         path = cls.path_for(directory, chain_id)
         if not path.exists():
-            raise DeploymentMismatch(f"no deployment record for chain {chain_id} at {path}: run `settlefl deploy` first")
+            raise DeploymentMismatch(
+                f"no deployment record for chain {chain_id} at {path}: run `settlefl deploy` first")
         return cls.model_validate_json(path.read_text())
 
     def build(self, name: str) -> BuildRecord:
@@ -253,7 +254,8 @@ def check_deployment(chain: Chain, deployment: Deployment, build_dirs: dict[str,
     ``build_dirs`` maps build names to the build directories (with manifests) the client trusts.
     """
     if chain.chain_id != deployment.chain_id:
-        raise DeploymentMismatch(f"the record is for chain {deployment.chain_id}, the endpoint is chain {chain.chain_id}")
+        raise DeploymentMismatch(
+            f"the record is for chain {deployment.chain_id}, the endpoint is chain {chain.chain_id}")
     settle = SettleFL(chain, deployment.settlefl)
     check_code(chain, deployment.settlefl, "SettleFL", "SettleFL")
     check_code(chain, deployment.extension, "SettleFLExtension", "extension")
