@@ -281,6 +281,55 @@ def circuits_materialize(
     console.print(f"{build_dir}: compiled {done}; every r1cs and wasm matches the manifest")
 
 
+def _local_builds() -> list[Path]:
+    """The builds this installation has: the repository's committed ones and the local build cache."""
+    from settlefl.circuits.spec import CIRCUITS_DIR
+
+    roots = [CIRCUITS_DIR / "builds", DEFAULT_BUILDS]
+    return sorted(p.parent for root in roots if root.is_dir() for p in root.glob("*/manifest.json"))
+
+
+@app.command("audit")
+def audit_command(
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain (an archive node, or anvil).")],
+    contract: Annotated[str, typer.Option("--contract", help="The SettleFL contract's address.")],
+    job: Annotated[str, typer.Option("--job", help="The job id (0x and 64 hex digits).")],
+    build: Annotated[
+        list[Path] | None,
+        typer.Option("--build", help="A trusted circuit build directory (repeatable). Default: the repository's "
+                                     "committed builds and ~/.cache/settlefl/builds."),
+    ] = None,
+    from_block: Annotated[
+        int | None, typer.Option("--from-block", help="Read events from this block (default: the deployment's).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON (docs/audit.md).")] = False,
+) -> None:
+    """Audit a job from chain data alone: proofs re-verified independently, ledgers, payouts, deployment.
+
+    Exit status 0: SOUND; 3: NOT SOUND (the reasons are printed); 1: the audit could not run.
+    """
+    import json
+
+    from settlefl.audit.auditor import audit
+    from settlefl.audit.render import render
+    from settlefl.chain.client import Chain
+    from settlefl.chain.errors import ChainError
+
+    try:
+        job_id = bytes.fromhex(job.removeprefix("0x"))
+        if len(job_id) != 32:
+            raise ValueError(f"--job {job!r} is not 32 bytes of hex")
+        report = audit(Chain(rpc), contract, job_id, build if build else _local_builds(), from_block=from_block)
+    except (ChainError, ValueError, OSError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        console.print(render(report))
+    if report.reasons:
+        raise typer.Exit(code=3)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -8,7 +8,7 @@ method per external function; writes go through a :class:`~settlefl.chain.client
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from enum import IntEnum
 from typing import Any
@@ -83,7 +83,10 @@ class JobTerms:
         return tuple(values)
 
     @classmethod
-    def from_abi(cls, values: Sequence[Any]) -> JobTerms:
+    def from_abi(cls, values: Sequence[Any] | Mapping[str, Any]) -> JobTerms:
+        """From the ABI tuple, or the named struct web3 decodes from events and calldata."""
+        if isinstance(values, Mapping):
+            values = tuple(values.values())
         kwargs = {f.name: v for f, v in zip(fields(cls), values, strict=True)}
         kwargs["variant"] = Variant(kwargs["variant"])
         kwargs["token"] = to_checksum_address(kwargs["token"])
@@ -105,7 +108,10 @@ class JobConfig:
         return (to_checksum_address(self.aggregator), self.terms.as_abi())
 
     @classmethod
-    def from_abi(cls, values: Sequence[Any]) -> JobConfig:
+    def from_abi(cls, values: Sequence[Any] | Mapping[str, Any]) -> JobConfig:
+        """From the ABI tuple, or the named struct web3 decodes from events and calldata."""
+        if isinstance(values, Mapping):
+            values = tuple(values.values())
         return cls(to_checksum_address(values[0]), JobTerms.from_abi(values[1]))
 
     def hash(self) -> bytes:
@@ -185,6 +191,9 @@ class SettleFL:
         artifact = load_artifact("SettleFL")
         self.address = to_checksum_address(address)
         self.contract: Contract = chain.w3.eth.contract(address=self.address, abi=artifact.abi)
+        # Calldata is decoded with the interface's ABI: the functions SettleFL forwards to its extension
+        # declare unnamed parameters, so its own ABI decodes their arguments without names.
+        self.interface: Contract = chain.w3.eth.contract(address=self.address, abi=load_artifact("ISettleFL").abi)
         self.decoder = ErrorDecoder([artifact.abi])
 
     def sender(self, account: Any, **kwargs: Any) -> Sender:

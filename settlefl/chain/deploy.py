@@ -22,9 +22,9 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, ConfigDict
 
-from settlefl.chain.artifacts import Artifact, compile_verifier, load_artifact, strip_metadata
+from settlefl.chain.artifacts import Artifact, compile_verifiers, load_artifact, strip_metadata
 from settlefl.chain.client import Chain, Sender
-from settlefl.chain.contract import SettleFL
+from settlefl.chain.contract import BuildView, SettleFL
 from settlefl.chain.errors import DeploymentMismatch
 from settlefl.circuits.manifest import MANIFEST_FILE, Manifest, sha256_file
 from settlefl.circuits.spec import SPECS, Circuit
@@ -110,19 +110,34 @@ def manifest_hash(build_dir: Path) -> str:
 def verifier_artifact(build_dir: Path, manifest: Manifest, circuit: Circuit) -> Artifact:
     """The compiled verifier of one circuit of a build: the project's artifact when it was compiled from
     this very source, else a fresh compile with the same settings."""
-    source = manifest.path(build_dir, circuit, "verifier")
-    if sha256_file(source) != manifest.circuits[circuit].files["verifier"].sha256:
-        raise DeploymentMismatch(f"{source} does not match its manifest: the build directory was altered")
-    contract = manifest.circuits[circuit].verifier_contract
-    try:
-        artifact = load_artifact(contract)
-        data = json.loads(Path(_artifact_path(contract)).read_text())
-        digest = "0x" + keccak(source.read_bytes()).hex()
-        if any(s.get("keccak256") == digest for s in data["metadata"]["sources"].values()):
-            return artifact
-    except Exception:  # noqa: BLE001 - no project artifact for this build: compile it on its own
-        pass
-    return compile_verifier(source, contract)
+    return verifier_artifacts(build_dir, manifest, (circuit,))[circuit]
+
+
+def verifier_artifacts(build_dir: Path, manifest: Manifest,
+                       circuits: Sequence[Circuit] = VERIFIER_ORDER) -> dict[Circuit, Artifact]:
+    """The compiled verifiers of a build's circuits (see :func:`verifier_artifact`); whatever the project's
+    artifacts do not hold is compiled in one forge run. Refuses a source that does not match its manifest."""
+    out: dict[Circuit, Artifact] = {}
+    todo: list[tuple[Circuit, Path, str]] = []
+    for circuit in circuits:
+        source = manifest.path(build_dir, circuit, "verifier")
+        if sha256_file(source) != manifest.circuits[circuit].files["verifier"].sha256:
+            raise DeploymentMismatch(f"{source} does not match its manifest: the build directory was altered")
+        contract = manifest.circuits[circuit].verifier_contract
+        try:
+            artifact = load_artifact(contract)
+            data = json.loads(Path(_artifact_path(contract)).read_text())
+            digest = "0x" + keccak(source.read_bytes()).hex()
+            if any(s.get("keccak256") == digest for s in data["metadata"]["sources"].values()):
+                out[circuit] = artifact
+                continue
+        except Exception:  # noqa: BLE001 - no project artifact for this build: compile it on its own
+            pass
+        todo.append((circuit, source, contract))
+    if todo:
+        compiled = compile_verifiers([(source, contract) for _, source, contract in todo])
+        out |= {circuit: compiled[contract] for circuit, _, contract in todo}
+    return out
 
 
 def _artifact_path(name: str) -> Path:
@@ -184,6 +199,58 @@ def _masked(code: bytes, artifact: Artifact, refs: dict[str, Any]) -> bytes:
     return strip_metadata(bytes(out))
 
 
+def check_code(chain: Chain, address: str, artifact_name: str, what: str) -> None:
+    """Refuse (:class:`DeploymentMismatch`) unless the code at ``address`` is this project's ``artifact_name``,
+    immutables masked (they hold deployment-specific addresses) and solc's metadata stripped."""
+    artifact = load_artifact(artifact_name)
+    data = json.loads(_artifact_path(artifact_name).read_text())
+    refs = data["deployedBytecode"].get("immutableReferences", {})
+    onchain = bytes(chain.w3.eth.get_code(to_checksum_address(address)))
+    if _masked(onchain, artifact, refs) != _masked(artifact.deployed_bytecode, artifact, refs):
+        raise DeploymentMismatch(f"the code at {address} is not this project's {what}")
+
+
+def build_verifiers(build: BuildView) -> dict[Circuit, str]:
+    """The verifier addresses of an on-chain build, by circuit."""
+    return dict(zip(VERIFIER_ORDER, (build.opening, build.transition, build.receipt, build.payout), strict=True))
+
+
+@dataclass(frozen=True)
+class VerifierMismatch:
+    """One verifier of an on-chain build that is not the one compiled from a build's verified source."""
+
+    circuit: Circuit
+    address: str
+    build: str
+
+    def __str__(self) -> str:
+        return (f"the {self.circuit.value} verifier at {self.address} does not match build {self.build}'s "
+                "verification key: whoever made it could forge every proof; refuse this deployment")
+
+
+def verifier_mismatches(chain: Chain, build: BuildView, build_dir: Path) -> list[VerifierMismatch]:
+    """Compare each verifier of ``build`` (as the contract names them) with the verifier compiled from
+    ``build_dir``'s manifest-verified Solidity source; returns every one that differs.
+
+    Raises :class:`DeploymentMismatch` when the build directory itself is altered (a file no longer matches
+    its manifest) or is for other parameters (N, B) than the on-chain build.
+    """
+    manifest = Manifest.load(build_dir)
+    if (build.participants, build.batch_size) != (manifest.participants, manifest.batch):
+        raise DeploymentMismatch(
+            f"the contract's build has N = {build.participants}, B = {build.batch_size}; {build_dir} is "
+            f"{manifest.build} (N = {manifest.participants}, B = {manifest.batch})"
+        )
+    out = []
+    artifacts = verifier_artifacts(build_dir, manifest)
+    for circuit, address in build_verifiers(build).items():
+        expected = artifacts[circuit]
+        code = bytes(chain.w3.eth.get_code(to_checksum_address(address)))
+        if not code or strip_metadata(code) != strip_metadata(expected.deployed_bytecode):
+            out.append(VerifierMismatch(circuit, to_checksum_address(address), manifest.build))
+    return out
+
+
 def check_deployment(chain: Chain, deployment: Deployment, build_dirs: dict[str, Path]) -> None:
     """Refuse a deployment whose code does not match the verified builds (raises :class:`DeploymentMismatch`).
 
@@ -194,14 +261,8 @@ def check_deployment(chain: Chain, deployment: Deployment, build_dirs: dict[str,
             f"the record is for chain {deployment.chain_id}, the endpoint is chain {chain.chain_id}"
         )
     settle = SettleFL(chain, deployment.settlefl)
-    for name, (artifact_name, address) in {"SettleFL": ("SettleFL", deployment.settlefl),
-                                           "extension": ("SettleFLExtension", deployment.extension)}.items():
-        artifact = load_artifact(artifact_name)
-        data = json.loads(_artifact_path(artifact_name).read_text())
-        refs = data["deployedBytecode"].get("immutableReferences", {})
-        onchain = bytes(chain.w3.eth.get_code(to_checksum_address(address)))
-        if _masked(onchain, artifact, refs) != _masked(artifact.deployed_bytecode, artifact, refs):
-            raise DeploymentMismatch(f"the code at {address} is not this project's {name}")
+    check_code(chain, deployment.settlefl, "SettleFL", "SettleFL")
+    check_code(chain, deployment.extension, "SettleFLExtension", "extension")
     if settle.build_count() != len(deployment.builds):
         raise DeploymentMismatch("the contract's builds differ from the deployment record")
     for record in deployment.builds:
@@ -210,20 +271,13 @@ def check_deployment(chain: Chain, deployment: Deployment, build_dirs: dict[str,
             raise DeploymentMismatch(f"no verified build directory for {record.name}: pass it with --build")
         if manifest_hash(build_dir) != record.manifest_sha256:
             raise DeploymentMismatch(f"{build_dir}/manifest.json is not the manifest the deployment was made from")
-        manifest = Manifest.load(build_dir)
         on_chain = settle.build_at(record.index)
-        if (on_chain.participants, on_chain.batch_size) != (manifest.participants, manifest.batch):
-            raise DeploymentMismatch(f"build {record.index} of the contract is not {record.name}")
-        addresses = dict(zip(VERIFIER_ORDER, (on_chain.opening, on_chain.transition, on_chain.receipt,
-                                              on_chain.payout), strict=True))
-        for circuit, address in addresses.items():
-            expected = verifier_artifact(build_dir, manifest, circuit)
-            code = bytes(chain.w3.eth.get_code(to_checksum_address(address)))
-            if strip_metadata(code) != strip_metadata(expected.deployed_bytecode):
-                raise DeploymentMismatch(
-                    f"the {circuit.value} verifier at {address} does not match build {record.name}'s verification "
-                    "key: whoever made it could forge every proof; refuse this deployment"
-                )
+        try:
+            mismatches = verifier_mismatches(chain, on_chain, build_dir)
+        except DeploymentMismatch as exc:
+            raise DeploymentMismatch(f"build {record.index} of the contract is not {record.name}: {exc}") from exc
+        if mismatches:
+            raise DeploymentMismatch(str(mismatches[0]))
 
 
 def file_digest(path: Path) -> str:

@@ -99,3 +99,7 @@ class ErrorDecoder:
         except Exception:  # noqa: BLE001 - malformed revert data is reported as such, never raised
             return (spec.name, {"data": bytes(data)})
         return (spec.name, dict(zip(spec.names, values, strict=True)))
+
+
+class CalldataUnavailable(ChainError):
+    """A transaction's input cannot be read as a call of the contract (it went through another contract)."""

@@ -15,7 +15,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ class ChainEvent:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes | HexBytes):
         return {"__bytes__": bytes(value).hex()}
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # web3 decodes structs (JobCreated's config) as AttributeDict, not dict
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
