@@ -331,35 +331,97 @@ contract SettleFL is SettleFLBase, ISettleFL {
     {
         Rates memory k = Rates(fault, cfg.terms.unitPrice, cfg.terms.escrow, 0, total);
         if (fault) k.bondShare = cfg.terms.bond - cfg.terms.bond * RHO_BPS / BPS;
-        uint256 len = words.length;
-        if (fault) {
-            for (uint256 i; i < len;) {
-                uint256 w = words[i];
-                unchecked {
-                    ++i;
-                }
-                // forge-lint: disable-next-line(unsafe-typecast)
-                if (uint160(w) == 0) continue; // a word without a payee (see _payEth)
-                (uint256 e, uint256 b) = _amounts(k, w >> 160);
-                escrowOut += e;
-                bondOut += b;
-            }
-        } else {
-            uint256 units;
-            for (uint256 i; i < len;) {
-                uint256 w = words[i];
-                unchecked {
-                    ++i;
-                    // forge-lint: disable-next-line(unsafe-typecast)
-                    if (uint160(w) != 0) units += w >> 160; // words < 2^253: no overflow in B <= 256 terms
-                }
-            }
-            escrowOut = units * k.unitPrice;
-        }
+        (escrowOut, bondOut) = _batchTotals(k, words);
         _book(jobId, cfg, escrowOut, bondOut);
         address token = cfg.terms.token;
-        if (token == address(0)) _payEth(jobId, k, words);
-        else _payToken(jobId, k, token, words);
+        if (token == address(0)) {
+            uint256 failed = _payEth(k, words);
+            if (failed != 0) _creditFailed(jobId, k, words, failed);
+        } else {
+            _payToken(jobId, k, token, words);
+        }
+    }
+
+    /// @dev What the batch owes in total, from each ledger: the sum of `_amounts` over the words with a
+    ///      payee (a word without one, which only an unchallenged invalid state can hold, is skipped: its
+    ///      share stays in the ledger for the remainder instead of bricking the batch).
+    function _batchTotals(Rates memory k, uint256[] calldata words)
+        private
+        pure
+        returns (uint256 escrowOut, uint256 bondOut)
+    {
+        if (!k.fault) {
+            uint256 units;
+            uint256 mask = ADDRESS_MASK;
+            assembly ("memory-safe") {
+                let p := words.offset
+                for { let end := add(p, shl(5, words.length)) } lt(p, end) { p := add(p, 0x20) } {
+                    let w := calldataload(p)
+                    // words < 2^253 (checked by the compression): units < 2^93, no overflow in 256 terms
+                    if and(w, mask) { units := add(units, shr(160, w)) }
+                }
+            }
+            return (units * k.unitPrice, 0);
+        }
+        uint256 len = words.length;
+        for (uint256 i; i < len;) {
+            uint256 w = words[i];
+            unchecked {
+                ++i;
+            }
+            if (w & ADDRESS_MASK == 0) continue;
+            (uint256 e, uint256 b) = _amounts(k, w >> 160);
+            escrowOut += e;
+            bondOut += b;
+        }
+    }
+
+    /// @dev Pays ETH in one pass over the calldata words: one call per payee with the fixed stipend, copying
+    ///      no returndata, after a `gasleft()` guard. Returns a bitmap of the words whose call failed
+    ///      (B <= 256), which `_creditFailed` turns into credits. Zero amounts and payee-less words are skipped.
+    function _payEth(Rates memory k, uint256[] calldata words) private returns (uint256 failed) {
+        bytes4 insufficientGas = InsufficientGas.selector;
+        (uint256 mask, uint256 guard) = (ADDRESS_MASK, ETH_GUARD);
+        assembly ("memory-safe") {
+            let fault := mload(k)
+            let price := mload(add(k, 0x20))
+            let escrow := mload(add(k, 0x40))
+            let share := mload(add(k, 0x60))
+            let total := mload(add(k, 0x80))
+            let start := words.offset
+            for { let i := 0 } lt(i, words.length) { i := add(i, 1) } {
+                let w := calldataload(add(start, shl(5, i)))
+                let payee := and(w, mask)
+                let units := shr(160, w)
+                if iszero(or(iszero(payee), iszero(units))) {
+                    // units < 2^93, price and escrow < 2^128: the products cannot overflow
+                    let amount := mul(units, price)
+                    if fault { amount := add(div(mul(units, escrow), total), div(mul(units, share), total)) }
+                    if amount {
+                        if lt(gas(), guard) {
+                            mstore(0x00, insufficientGas)
+                            revert(0x00, 0x04)
+                        }
+                        if iszero(call(ETH_STIPEND, payee, amount, 0, 0, 0, 0)) { failed := or(failed, shl(i, 1)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// @dev Credits the payees whose ETH call failed (the bitmap of `_payEth`), per ledger.
+    function _creditFailed(bytes32 jobId, Rates memory k, uint256[] calldata words, uint256 failed) private {
+        for (uint256 i; failed != 0; ++i) {
+            if (failed & 1 != 0) {
+                uint256 w = words[i];
+                // forge-lint: disable-next-line(unsafe-typecast)
+                address payee = address(uint160(w));
+                (uint256 e, uint256 b) = _amounts(k, w >> 160);
+                if (e != 0) _credit(payee, address(0), jobId, LedgerKind.Escrow, e);
+                if (b != 0) _credit(payee, address(0), jobId, LedgerKind.Bond, b);
+            }
+            failed >>= 1;
+        }
     }
 
     function _book(bytes32 jobId, JobConfig calldata cfg, uint256 escrowOut, uint256 bondOut) private {
@@ -371,30 +433,6 @@ contract SettleFL is SettleFLBase, ISettleFL {
         // both are capped by their inflows, which are below 2^128
         // forge-lint: disable-next-line(unsafe-typecast)
         _money[jobId] = Money(uint128(e), uint128(b));
-    }
-
-    /// @dev Pays ETH: one call per payee with the fixed stipend; a failure becomes the payee's credit.
-    ///      Zero units are skipped; so is a word without a payee, which only an unchallenged invalid state
-    ///      can hold: its share stays in the ledger for the remainder instead of bricking the batch.
-    function _payEth(bytes32 jobId, Rates memory k, uint256[] calldata words) private {
-        uint256 len = words.length;
-        for (uint256 i; i < len;) {
-            uint256 w = words[i];
-            unchecked {
-                ++i;
-            }
-            // a word is P + 2^160 * S: its low 160 bits are the payee
-            // forge-lint: disable-next-line(unsafe-typecast)
-            address payee = address(uint160(w));
-            if (w >> 160 == 0 || payee == address(0)) continue;
-            (uint256 e, uint256 b) = _amounts(k, w >> 160);
-            if (e + b == 0) continue;
-            if (gasleft() < ETH_GUARD) revert InsufficientGas();
-            if (!Transfers.sendEth(payee, e + b, ETH_STIPEND)) {
-                if (e != 0) _credit(payee, address(0), jobId, LedgerKind.Escrow, e);
-                if (b != 0) _credit(payee, address(0), jobId, LedgerKind.Bond, b);
-            }
-        }
     }
 
     /// @dev Pays an ERC-20 escrow (and, on a fault, the bond share in ETH), checked by balance delta.

@@ -55,6 +55,7 @@ abstract contract SettleFLBase is ISettleFLTypes {
     uint256 internal constant BPS = 10_000;
     uint256 internal constant UNITS_LIMIT = 1 << 93;
     uint256 internal constant ETH_GUARD = ETH_STIPEND + ETH_STIPEND / 63 + CALL_RESERVE_GAS;
+    uint256 internal constant ADDRESS_MASK = (1 << 160) - 1;
 
     // The head of a job, one slot: H_tip (200 bits) | tip (21) | build (2) | CP flag (1) | state (32). The
     // state is the commit deadline while the job is active (always > 2: it was in the future at creation);
