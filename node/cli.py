@@ -283,13 +283,13 @@ def circuits_materialize(
 
 def _local_builds() -> list[Path]:
     """The builds this installation has: the repository's committed ones and the local build cache."""
-    from settlefl.circuits.spec import CIRCUITS_DIR
-
-    roots = [CIRCUITS_DIR / "builds", DEFAULT_BUILDS]
+    current = settings()
+    roots = [current.circuits_dir / "builds", current.builds_dir]
     return sorted(p.parent for root in roots if root.is_dir() for p in root.glob("*/manifest.json"))
 
 
 @app.command("audit")
+@_reported
 def audit_command(
     rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain (an archive node, or anvil).")],
     contract: Annotated[str, typer.Option("--contract", help="The SettleFL contract's address.")],
@@ -313,15 +313,15 @@ def audit_command(
     from settlefl.audit.auditor import audit
     from settlefl.audit.render import render
     from settlefl.chain.client import Chain
-    from settlefl.chain.errors import ChainError
+    from settlefl.errors import InputError
 
     try:
         job_id = bytes.fromhex(job.removeprefix("0x"))
-        if len(job_id) != 32:
-            raise ValueError(f"--job {job!r} is not 32 bytes of hex")
-        report = audit(Chain(rpc), contract, job_id, build if build else _local_builds(), from_block=from_block)
-    except (ChainError, ValueError, OSError) as exc:
-        raise _fail(exc) from exc
+    except ValueError:
+        job_id = b""
+    if len(job_id) != 32:
+        raise InputError(f"--job {job!r} is not 32 bytes of hex")
+    report = audit(Chain(rpc), contract, job_id, build if build else _local_builds(), from_block=from_block)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -12,8 +12,10 @@ import {Transfers} from "./libraries/Transfers.sol";
 ///         and the deployment-wide bounds are fixed in the constructor; there are no admin keys and no
 ///         upgrades. See `ISettleFL` for the API and docs/protocol.md for the protocol.
 /// @dev The hot paths (commits, finalize, opening payouts, payouts) and the views run here. Creation,
-///      disputes and withdrawals run in `SettleFLExtension`, deployed by this constructor and reached by
-///      `delegatecall` under this contract's reentrancy lock (one contract would exceed EIP-170).
+///      disputes and withdrawals run in `SettleFLExtension`, deployed first and reached by `delegatecall`
+///      under this contract's reentrancy lock (one contract would exceed EIP-170, and embedding the extension's
+///      creation code would exceed the initcode limit of EIP-3860). The constructor refuses an extension made
+///      for other builds or bounds; clients check both contracts' code (`settlefl.chain.deploy`).
 // Deadlines are timestamps by design (windows are hours long; a validator moves a block's time by
 // seconds at most), so comparisons with block.timestamp are intended throughout.
 // forge-lint: disable-start(block-timestamp)
@@ -28,19 +30,23 @@ contract SettleFL is SettleFLBase, ISettleFL {
     /// @param tokens The allowlisted escrow tokens with their fixed valuation for the minimum bond. Never
     ///        list rebasing tokens or tokens with transfer hooks.
     /// @param mins The deployment-wide bounds.
-    constructor(BuildConfig[] memory builds, TokenConfig[] memory tokens, Minimums memory mins)
+    /// @param extension_ A `SettleFLExtension` constructed with exactly these builds and bounds.
+    constructor(BuildConfig[] memory builds, TokenConfig[] memory tokens, Minimums memory mins, address extension_)
         SettleFLBase(builds, mins)
     {
+        if (
+            extension_.code.length == 0
+                || SettleFLExtension(extension_).configHash() != keccak256(abi.encode(builds, mins))
+        ) revert BadExtension();
+        extension = extension_;
         for (uint256 i; i < tokens.length; ++i) {
             TokenConfig memory t = tokens[i];
             if (
-                t.token == address(0) || t.token.code.length == 0 || t.weiPerToken == 0 || t.weiPerToken > type(uint128).max
-                    || _tokenRate[t.token] != 0
+                t.token == address(0) || t.token.code.length == 0 || t.weiPerToken == 0
+                    || t.weiPerToken > type(uint128).max || _tokenRate[t.token] != 0
             ) revert BadToken(i);
             _tokenRate[t.token] = t.weiPerToken;
         }
-
-        extension = address(new SettleFLExtension(builds, mins));
     }
 
     // ============================================================================= delegated API
@@ -245,8 +251,7 @@ contract SettleFL is SettleFLBase, ISettleFL {
             (complete, faulted) = _markPaid(jobId, st, head, batch.index, batches, batch.total);
         }
         uint256 total = batch.total;
-        (uint256 escrowOut, uint256 bondOut) =
-            total == 0 ? (0, 0) : _payBatch(jobId, cfg, faulted, total, batch.words);
+        (uint256 escrowOut, uint256 bondOut) = total == 0 ? (0, 0) : _payBatch(jobId, cfg, faulted, total, batch.words);
         emit BatchPaid(jobId, batch.index, msg.sender, escrowOut, bondOut);
         if (complete) _complete(jobId, cfg, faulted, _tipOf(head), total);
     }
@@ -402,7 +407,9 @@ contract SettleFL is SettleFLBase, ISettleFL {
                             mstore(0x00, insufficientGas)
                             revert(0x00, 0x04)
                         }
-                        if iszero(call(ETH_STIPEND, payee, amount, 0, 0, 0, 0)) { failed := or(failed, shl(i, 1)) }
+                        if iszero(call(ETH_STIPEND, payee, amount, 0, 0, 0, 0)) {
+                            failed := or(failed, shl(i, 1))
+                        }
                     }
                 }
             }
@@ -643,11 +650,7 @@ contract SettleFL is SettleFLBase, ISettleFL {
     }
 
     /// @inheritdoc ISettleFL
-    function linkHash(uint256 before, uint256 round, uint256 commitment, uint256 time)
-        external
-        pure
-        returns (uint256)
-    {
+    function linkHash(uint256 before, uint256 round, uint256 commitment, uint256 time) external pure returns (uint256) {
         return _linkHash(before, round, commitment, time);
     }
 

@@ -193,15 +193,16 @@ abstract contract SettleFLBase is ISettleFLTypes {
         (_b0, _b1, _b2, _b3) = (b[0].batchSize, b[1].batchSize, b[2].batchSize, b[3].batchSize);
         (_opening0, _opening1, _opening2, _opening3) = (b[0].opening, b[1].opening, b[2].opening, b[3].opening);
         (_transition0, _transition1, _transition2, _transition3) =
-            (b[0].transition, b[1].transition, b[2].transition, b[3].transition);
+        (b[0].transition, b[1].transition, b[2].transition, b[3].transition);
         (_receipt0, _receipt1, _receipt2, _receipt3) = (b[0].receipt, b[1].receipt, b[2].receipt, b[3].receipt);
         (_payout0, _payout1, _payout2, _payout3) = (b[0].payout, b[1].payout, b[2].payout, b[3].payout);
 
         if (
             mins.bondBps > BPS || mins.challengeWindow == 0 || mins.responseWindow == 0 || mins.inactivityTimeout == 0
-                || mins.maxDuration == 0 || mins.maxDuration > type(uint32).max / 4 || mins.challengeWindow > mins.maxDuration
-                || mins.responseWindow > mins.maxDuration || mins.inactivityTimeout > mins.maxDuration
-                || mins.challengerBond > type(uint128).max || mins.requestFee > type(uint128).max
+                || mins.maxDuration == 0 || mins.maxDuration > type(uint32).max / 4
+                || mins.challengeWindow > mins.maxDuration || mins.responseWindow > mins.maxDuration
+                || mins.inactivityTimeout > mins.maxDuration || mins.challengerBond > type(uint128).max
+                || mins.requestFee > type(uint128).max
         ) revert BadMinimums();
         _minBondBps = mins.bondBps;
         _minChallengerBond = mins.challengerBond;

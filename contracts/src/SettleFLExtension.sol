@@ -7,8 +7,9 @@ import {Transfers} from "./libraries/Transfers.sol";
 
 /// @title SettleFL extension: creation, disputes, withdrawals
 /// @notice The rarely-called half of SettleFL, split off only because one contract would exceed the
-///         24,576-byte code limit (EIP-170). `SettleFL` deploys it in its constructor (its address is an
-///         immutable: no upgrades) and forwards these functions to it by `delegatecall`, so it runs in
+///         24,576-byte code limit (EIP-170). It is deployed first; `SettleFL` takes its address in its
+///         constructor (an immutable: no upgrades; an extension made for other builds or bounds is refused) and
+///         forwards these functions to it by `delegatecall`, so it runs in
 ///         SettleFL's storage, under SettleFL's reentrancy lock, and emits from SettleFL's address. Called
 ///         directly it refuses everything. The API and its documentation are in `ISettleFL`.
 // Deadlines are timestamps by design (windows are hours long; a validator moves a block's time by
@@ -16,6 +17,10 @@ import {Transfers} from "./libraries/Transfers.sol";
 // forge-lint: disable-start(block-timestamp)
 contract SettleFLExtension is SettleFLBase {
     address private immutable _self;
+
+    /// @notice `keccak256(abi.encode(builds, mins))` of this extension's constructor arguments, which
+    ///         `SettleFL`'s constructor compares with its own: both run with the same verifiers and bounds.
+    bytes32 public immutable configHash;
 
     /// @dev Only reachable through SettleFL's `delegatecall` (which holds the reentrancy lock).
     modifier onlyDelegated() {
@@ -27,6 +32,7 @@ contract SettleFLExtension is SettleFLBase {
     /// @param mins The bounds, exactly as SettleFL was given them.
     constructor(BuildConfig[] memory builds, Minimums memory mins) SettleFLBase(builds, mins) {
         _self = address(this);
+        configHash = keccak256(abi.encode(builds, mins));
     }
 
     // ================================================================================= creation
@@ -64,7 +70,9 @@ contract SettleFLExtension is SettleFLBase {
         if (t.challengerBond < _minChallengerBond || t.challengerBond > type(uint128).max) {
             revert ChallengerBondTooSmall(_minChallengerBond);
         }
-        if (t.requestFee < _minRequestFee || t.requestFee > type(uint128).max) revert RequestFeeTooSmall(_minRequestFee);
+        if (t.requestFee < _minRequestFee || t.requestFee > type(uint128).max) {
+            revert RequestFeeTooSmall(_minRequestFee);
+        }
         if (
             t.challengeWindow < _minChallengeWindow || t.responseWindow < _minResponseWindow
                 || t.inactivityTimeout < _minInactivityTimeout
@@ -73,7 +81,9 @@ contract SettleFLExtension is SettleFLBase {
         if (t.challengeWindow > _maxDuration || t.responseWindow > _maxDuration || t.inactivityTimeout > _maxDuration) {
             revert WindowTooLong(_maxDuration);
         }
-        if (t.hardDeadline <= block.timestamp || t.hardDeadline > block.timestamp + _maxDuration) revert BadHardDeadline();
+        if (t.hardDeadline <= block.timestamp || t.hardDeadline > block.timestamp + _maxDuration) {
+            revert BadHardDeadline();
+        }
         if (t.token != address(0)) {
             if (_tokenRate[t.token] == 0) revert TokenNotAllowed(t.token);
             uint256 batchSize = _batchSize(t.build);
@@ -318,7 +328,9 @@ contract SettleFLExtension is SettleFLBase {
         Proof calldata proof
     ) private view {
         uint256 build = _buildOf(head);
-        if (words.length == 0 || words.length > _participants(build) || total > cfg.terms.maxUnits) revert BadOpening();
+        if (words.length == 0 || words.length > _participants(build) || total > cfg.terms.maxUnits) {
+            revert BadOpening();
+        }
         if (salt >= Compression.P) revert NotAFieldElement(salt);
         Compression.OpeningHead memory opened;
         opened.jobId = jobId;

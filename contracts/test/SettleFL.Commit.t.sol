@@ -780,7 +780,11 @@ contract SettleFLCommitTest is SettleFLTest {
         BuildConfig[] memory builds = new BuildConfig[](1);
         builds[0] = BuildConfig(32, 16, v, v, v, v);
         // the token rates stay in SETTLE's storage (listing them again would be BadToken)
-        deployCodeTo("SettleFL.sol:SettleFL", abi.encode(builds, new TokenConfig[](0), _mins()), SETTLE);
+        deployCodeTo(
+            "SettleFL.sol:SettleFL",
+            abi.encode(builds, new TokenConfig[](0), _mins(), _extension(builds, _mins())),
+            SETTLE
+        );
     }
 
     /// @dev commitWithProof of round `r` with the tip history and an empty proof (mock verifiers only).

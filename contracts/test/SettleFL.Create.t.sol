@@ -57,90 +57,106 @@ contract SettleFLCreateTest is SettleFLTest {
     }
 
     function test_constructor_badConfig_reverts() public {
+        address ext = _extension(_builds(), _mins()); // the base checks run before the extension's
         BuildConfig[] memory none = new BuildConfig[](0);
         vm.expectRevert(NoBuilds.selector);
-        new SettleFL(none, _tokens(), _mins());
+        new SettleFL(none, _tokens(), _mins(), ext);
 
         BuildConfig[] memory five = new BuildConfig[](5);
         for (uint256 i; i < 5; ++i) {
             five[i] = _builds()[0];
         }
         vm.expectRevert(abi.encodeWithSelector(TooManyBuilds.selector, 5));
-        new SettleFL(five, _tokens(), _mins());
+        new SettleFL(five, _tokens(), _mins(), ext);
 
         BuildConfig[] memory bad = _builds();
         bad[0].participants = 40; // not a multiple of 16
         vm.expectRevert(abi.encodeWithSelector(BadBuild.selector, 0));
-        new SettleFL(bad, _tokens(), _mins());
+        new SettleFL(bad, _tokens(), _mins(), ext);
 
         bad = _builds();
         bad[0].participants = 512;
         bad[0].batchSize = 272; // above 256: breaks the 2^24 rule's ETH bound of the design
         vm.expectRevert(abi.encodeWithSelector(BadBuild.selector, 0));
-        new SettleFL(bad, _tokens(), _mins());
+        new SettleFL(bad, _tokens(), _mins(), ext);
 
         bad = _builds();
         bad[0].batchSize = 48; // larger than N
         vm.expectRevert(abi.encodeWithSelector(BadBuild.selector, 0));
-        new SettleFL(bad, _tokens(), _mins());
+        new SettleFL(bad, _tokens(), _mins(), ext);
 
         bad = _builds();
         bad[0].payout = address(0xbeef); // no code
         vm.expectRevert(abi.encodeWithSelector(BadBuild.selector, 0));
-        new SettleFL(bad, _tokens(), _mins());
+        new SettleFL(bad, _tokens(), _mins(), ext);
 
         TokenConfig[] memory tokens = new TokenConfig[](2);
         tokens[0] = TokenConfig(address(token), 1e18);
         tokens[1] = TokenConfig(address(token), 1e18); // listed twice
         vm.expectRevert(abi.encodeWithSelector(BadToken.selector, 1));
-        new SettleFL(_builds(), tokens, _mins());
+        new SettleFL(_builds(), tokens, _mins(), ext);
 
         tokens[1] = TokenConfig(address(0xbeef), 1e18); // no code
         vm.expectRevert(abi.encodeWithSelector(BadToken.selector, 1));
-        new SettleFL(_builds(), tokens, _mins());
+        new SettleFL(_builds(), tokens, _mins(), ext);
 
         Minimums memory m = _mins();
         m.bondBps = 10_001;
         vm.expectRevert(BadMinimums.selector);
-        new SettleFL(_builds(), _tokens(), m);
+        new SettleFL(_builds(), _tokens(), m, ext);
         m = _mins();
         m.challengeWindow = 0;
         vm.expectRevert(BadMinimums.selector);
-        new SettleFL(_builds(), _tokens(), m);
+        new SettleFL(_builds(), _tokens(), m, ext);
+    }
+
+    /// @dev SettleFL only delegates to an extension made for the same builds and bounds.
+    function test_constructor_foreignExtension_reverts() public {
+        Minimums memory other = _mins();
+        other.responseWindow = 2 hours;
+        address foreign = _extension(_builds(), other);
+        vm.expectRevert(BadExtension.selector);
+        new SettleFL(_builds(), _tokens(), _mins(), foreign);
+        vm.expectRevert(BadExtension.selector);
+        new SettleFL(_builds(), _tokens(), _mins(), address(0xbeef)); // no code
+        SettleFL ok = new SettleFL(_builds(), _tokens(), _mins(), _extension(_builds(), _mins()));
+        assertTrue(ok.extension() != address(0));
     }
 
     /// @dev v2 build rules: `ceil(N / B) <= 64` (the paid-batch bitmap) and `N < 2^16`.
     function test_constructor_tooManyBatches_reverts() public {
+        address ext = _extension(_builds(), _mins()); // the base checks run before the extension's
         BuildConfig[] memory bad = _builds();
         bad[0].participants = 65 * 16; // 65 batches of 16
         vm.expectRevert(abi.encodeWithSelector(BadBuild.selector, 0));
-        new SettleFL(bad, _tokens(), _mins());
+        new SettleFL(bad, _tokens(), _mins(), ext);
 
         // N = 2^16 (with the largest B, 256 batches: no B <= 256 fits 2^16 into 64 batches either)
         bad[0].participants = 1 << 16;
         bad[0].batchSize = 256;
         vm.expectRevert(abi.encodeWithSelector(BadBuild.selector, 0));
-        new SettleFL(bad, _tokens(), _mins());
+        new SettleFL(bad, _tokens(), _mins(), ext);
     }
 
     function test_constructor_sixtyFourBatches_succeeds() public {
         BuildConfig[] memory builds = _builds();
         builds[0].participants = 64 * 16;
-        SettleFL other = new SettleFL(builds, _tokens(), _mins());
+        SettleFL other = _newSettleFL(builds, _tokens(), _mins());
         assertEq(other.buildAt(0).participants, 1024);
     }
 
     /// @dev v2: every window minimum is capped by `maxDuration`, itself capped at 2^32 / 4 seconds.
     function test_constructor_badMaxDuration_reverts() public {
+        address ext = _extension(_builds(), _mins()); // the base checks run before the extension's
         Minimums memory m = _mins();
         m.maxDuration = 0;
         vm.expectRevert(BadMinimums.selector);
-        new SettleFL(_builds(), _tokens(), m);
+        new SettleFL(_builds(), _tokens(), m, ext);
 
         m = _mins();
         m.maxDuration = uint256(type(uint32).max) / 4 + 1;
         vm.expectRevert(BadMinimums.selector);
-        new SettleFL(_builds(), _tokens(), m);
+        new SettleFL(_builds(), _tokens(), m, ext);
 
         for (uint256 i; i < 3; ++i) {
             m = _mins();
@@ -149,12 +165,12 @@ contract SettleFLCreateTest is SettleFLTest {
             if (i == 1) m.responseWindow = 2 hours + 1;
             if (i == 2) m.inactivityTimeout = 2 hours + 1;
             vm.expectRevert(BadMinimums.selector);
-            new SettleFL(_builds(), _tokens(), m);
+            new SettleFL(_builds(), _tokens(), m, ext);
         }
 
         m = _mins();
         m.maxDuration = uint256(type(uint32).max) / 4;
-        SettleFL other = new SettleFL(_builds(), _tokens(), m);
+        SettleFL other = _newSettleFL(_builds(), _tokens(), m);
         assertEq(other.minimums().maxDuration, uint256(type(uint32).max) / 4);
     }
 
@@ -584,7 +600,7 @@ contract SettleFLCreateTest is SettleFLTest {
         BuildConfig[] memory builds = new BuildConfig[](2);
         builds[0] = _builds()[0];
         builds[1] = BuildConfig(256, 256, address(v), address(v), address(v), address(v));
-        SettleFL other = new SettleFL(builds, _tokens(), _mins());
+        SettleFL other = _newSettleFL(builds, _tokens(), _mins());
         JobTerms memory t = _terms(Variant.CommitChallenge, address(token));
         t.build = 1;
         vm.prank(AGG);
@@ -783,7 +799,11 @@ contract SettleFLCreateTest is SettleFLTest {
         BuildConfig[] memory builds = new BuildConfig[](1);
         builds[0] = BuildConfig(32, 16, v, v, v, v);
         // the token rates stay in SETTLE's storage (listing them again would be BadToken)
-        deployCodeTo("SettleFL.sol:SettleFL", abi.encode(builds, new TokenConfig[](0), _mins()), SETTLE);
+        deployCodeTo(
+            "SettleFL.sol:SettleFL",
+            abi.encode(builds, new TokenConfig[](0), _mins(), _extension(builds, _mins())),
+            SETTLE
+        );
     }
 
     /// @dev Every call that takes `(jobId, cfg)` reverts with `err` (each with arguments otherwise valid for

@@ -8,6 +8,7 @@ import {Test} from "forge-std/Test.sol";
 import {console} from "forge-std/console.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {SettleFL} from "../src/SettleFL.sol";
+import {SettleFLExtension} from "../src/SettleFLExtension.sol";
 import {ISettleFLTypes} from "../src/interfaces/ISettleFL.sol";
 import {MockVerifier} from "./mocks/Verifiers.sol";
 import {MockToken} from "./mocks/Tokens.sol";
@@ -645,9 +646,8 @@ contract SettleFLInvariantTest is StdInvariant, Test, ISettleFLTypes {
         builds[0] = BuildConfig(32, 16, address(v), address(v), address(v), address(v));
         TokenConfig[] memory tokens = new TokenConfig[](1);
         tokens[0] = TokenConfig(address(token), 1e18);
-        settle = new SettleFL(
-            builds, tokens, Minimums(1000, 0.001 ether, 0.0001 ether, 1 hours, 1 hours, 1 hours, 365 days)
-        );
+        Minimums memory mins = Minimums(1000, 0.001 ether, 0.0001 ether, 1 hours, 1 hours, 1 hours, 365 days);
+        settle = new SettleFL(builds, tokens, mins, address(new SettleFLExtension(builds, mins)));
         handler = new SettleFLHandler(settle, token);
         targetContract(address(handler));
         // Lifecycle steps three times as often as the raw actions (which play arbitrary calls).

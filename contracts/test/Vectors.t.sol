@@ -18,7 +18,9 @@ contract VectorsTest is SettleFLTest {
         vec = vm.readFile(string.concat(vm.projectRoot(), "/tests/vectors/protocol.json"));
         assertEq(vm.parseJsonUint(vec, ".chainId"), block.chainid);
         address where = vm.parseJsonAddress(vec, ".contract");
-        deployCodeTo("SettleFL.sol:SettleFL", abi.encode(_builds(), _tokens(), _mins()), where);
+        deployCodeTo(
+            "SettleFL.sol:SettleFL", abi.encode(_builds(), _tokens(), _mins(), _extension(_builds(), _mins())), where
+        );
         deployed = SettleFL(where);
     }
 
@@ -46,7 +48,7 @@ contract VectorsTest is SettleFLTest {
         Compression.OpeningHead memory h = _openingHead();
         uint256[] memory header = new uint256[](6);
         (header[0], header[1], header[2], header[3], header[4], header[5]) =
-            (h.domain, h.round, h.n, h.total, h.maxUnits, h.salt);
+        (h.domain, h.round, h.n, h.total, h.maxUnits, h.salt);
         assertEq(y, _evaluate(_concat(header, words), x));
     }
 
@@ -125,8 +127,12 @@ contract VectorsTest is SettleFLTest {
 
     function _concat(uint256[] memory header, uint256[] memory words) internal pure returns (uint256[] memory v) {
         v = new uint256[](header.length + words.length);
-        for (uint256 i; i < header.length; ++i) v[i] = header[i];
-        for (uint256 i; i < words.length; ++i) v[header.length + i] = words[i];
+        for (uint256 i; i < header.length; ++i) {
+            v[i] = header[i];
+        }
+        for (uint256 i; i < words.length; ++i) {
+            v[header.length + i] = words[i];
+        }
     }
 
     /// @dev sum_k v_k x^k mod p, by powers of x (not Horner, so not the library's own loop).

@@ -53,9 +53,7 @@ contract VerifiersTest is SettleFLTest {
     }
 
     function test_transition_everyInputFlipped_fails() public view {
-        _assertEveryInputBound(
-            transitionV, TRANSITION, _proof("transition2Agg"), _list([_C(1), _C(2), _rs(AGG, 2)])
-        );
+        _assertEveryInputBound(transitionV, TRANSITION, _proof("transition2Agg"), _list([_C(1), _C(2), _rs(AGG, 2)]));
     }
 
     function test_transition_anotherSenderOrRound_fails() public view {
@@ -144,18 +142,21 @@ contract VerifiersTest is SettleFLTest {
         view
         returns (bool)
     {
-        (bool ok, bytes memory ret) =
-            verifier.staticcall(abi.encodePacked(selector, abi.encode(p.a, p.b, p.c), pub));
+        (bool ok, bytes memory ret) = verifier.staticcall(abi.encodePacked(selector, abi.encode(p.a, p.b, p.c), pub));
         return ok && ret.length == 32 && abi.decode(ret, (bool));
     }
 
     function _list(uint256[3] memory a) internal pure returns (uint256[] memory out) {
         out = new uint256[](3);
-        for (uint256 i; i < 3; ++i) out[i] = a[i];
+        for (uint256 i; i < 3; ++i) {
+            out[i] = a[i];
+        }
     }
 
     function _list(uint256[4] memory a) internal pure returns (uint256[] memory out) {
         out = new uint256[](4);
-        for (uint256 i; i < 4; ++i) out[i] = a[i];
+        for (uint256 i; i < 4; ++i) {
+            out[i] = a[i];
+        }
     }
 }

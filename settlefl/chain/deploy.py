@@ -179,9 +179,11 @@ class Deployer:
             builds.append((manifest.participants, manifest.batch, *(addresses[c.value] for c in VERIFIER_ORDER)))
             records.append(BuildRecord(index=index, name=manifest.build, manifest_sha256=manifest_hash(build_dir),
                                        participants=manifest.participants, batch=manifest.batch, verifiers=addresses))
-        address = self.deploy_code(load_artifact("SettleFL"), (builds, list(tokens), bounds.as_abi()), "SettleFL")
-        settle = SettleFL(self.chain, address)
-        extension = settle.contract.functions.extension().call()
+        # The extension first (embedding its creation code in SettleFL's would exceed EIP-3860's initcode
+        # limit); SettleFL's constructor refuses it unless it was made for the same builds and bounds.
+        extension = self.deploy_code(load_artifact("SettleFLExtension"), (builds, bounds.as_abi()), "SettleFLExtension")
+        address = self.deploy_code(load_artifact("SettleFL"), (builds, list(tokens), bounds.as_abi(), extension),
+                                   "SettleFL")
         deployment = Deployment(chain_id=self.chain.chain_id, settlefl=address, extension=extension,
                                 deploy_block=start, builds=records, bounds=dict(zip(
                                     ("bond_bps", "challenger_bond", "request_fee", "challenge_window",

@@ -178,7 +178,10 @@ def deploy_accept_everything(chain: Chain) -> SettleFL:
     mock = deployer.deploy_code(load_artifact("MockVerifier"), label="MockVerifier")
     prover_params = Prover(BUILD).params
     builds = [(prover_params.participants, prover_params.batch, mock, mock, mock, mock)]
-    address = deployer.deploy_code(load_artifact("SettleFL"), (builds, [], BOUNDS.as_abi()), "SettleFL (forged)")
+    extension = deployer.deploy_code(load_artifact("SettleFLExtension"), (builds, BOUNDS.as_abi()),
+                                     "extension (forged)")
+    address = deployer.deploy_code(load_artifact("SettleFL"), (builds, [], BOUNDS.as_abi(), extension),
+                                   "SettleFL (forged)")
     return SettleFL(chain, address)
 
 

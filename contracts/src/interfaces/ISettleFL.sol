@@ -219,10 +219,19 @@ interface ISettleFLTypes {
     /// @notice A fault. `tip` is the tip after it (a rollback for unanswered challenges and requests).
     event Faulted(bytes32 indexed jobId, FaultKind kind, uint256 round, uint256 tip);
     event EquivocationProven(
-        bytes32 indexed jobId, uint256 indexed round, address indexed prover, uint256 otherCommitment, bool afterPayoutsOpened
+        bytes32 indexed jobId,
+        uint256 indexed round,
+        address indexed prover,
+        uint256 otherCommitment,
+        bool afterPayoutsOpened
     );
     event PayoutsOpened(
-        bytes32 indexed jobId, uint256 tip, uint256 commitment, bool faulted, address rewardRecipient, uint256 rewardAmount
+        bytes32 indexed jobId,
+        uint256 tip,
+        uint256 commitment,
+        bool faulted,
+        address rewardRecipient,
+        uint256 rewardAmount
     );
     /// @notice A payout batch was paid. Amounts are what left each ledger (paid or credited).
     event BatchPaid(
@@ -230,7 +239,9 @@ interface ISettleFLTypes {
     );
     event JobCompleted(bytes32 indexed jobId, uint256 escrowRemainder, uint256 bondRemainder);
     /// @notice A single transfer out of a ledger outside payout batches (bonds, fees, refunds, rewards).
-    event Transferred(bytes32 indexed jobId, LedgerKind indexed ledger, address indexed to, uint256 amount, bool refund);
+    event Transferred(
+        bytes32 indexed jobId, LedgerKind indexed ledger, address indexed to, uint256 amount, bool refund
+    );
     /// @notice A transfer out of `ledger` failed and became a withdrawable credit.
     event Credited(
         address indexed account, address indexed token, bytes32 indexed jobId, LedgerKind ledger, uint256 amount
@@ -245,6 +256,7 @@ interface ISettleFLTypes {
     error BadBuild(uint256 index);
     error BadToken(uint256 index);
     error BadMinimums();
+    error BadExtension();
 
     error JobExists(bytes32 jobId);
     error UnknownBuild(uint256 build);
@@ -387,9 +399,7 @@ interface ISettleFL is ISettleFLTypes {
     /// @param cfg The job's configuration.
     /// @param round `1 <= round <= tip`.
     /// @param history A history covering `round`.
-    function challenge(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history)
-        external
-        payable;
+    function challenge(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history) external payable;
 
     /// @notice Answer an open challenge with a `Transition` proof from round `round - 1`; anyone, at or
     ///         before `challenge time + responseWindow`. The round becomes proven and the challenger bond
@@ -399,8 +409,13 @@ interface ISettleFL is ISettleFLTypes {
     /// @param round The challenged round.
     /// @param history A history covering rounds `round - 1` and `round`.
     /// @param proof `Transition` proof of `[C_{r-1}, C_r, msg.sender + 2^160 * r]`.
-    function respond(bytes32 jobId, JobConfig calldata cfg, uint256 round, History calldata history, Proof calldata proof)
-        external;
+    function respond(
+        bytes32 jobId,
+        JobConfig calldata cfg,
+        uint256 round,
+        History calldata history,
+        Proof calldata proof
+    ) external;
 
     /// @notice Resolve an unanswered challenge after its response deadline: a fault that ends the job,
     ///         rolls the tip back to `round - 1` and refunds the challenger.

@@ -7,13 +7,20 @@ pragma solidity 0.8.37;
 import {Test} from "forge-std/Test.sol";
 import {Vm} from "forge-std/Vm.sol";
 import {SettleFL} from "../../src/SettleFL.sol";
+import {SettleFLExtension} from "../../src/SettleFLExtension.sol";
 import {ISettleFL, ISettleFLTypes} from "../../src/interfaces/ISettleFL.sol";
 import {OpeningVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/opening/OpeningVerifier.sol";
 import {TransitionVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/transition/TransitionVerifier.sol";
 import {ReceiptVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/receipt/ReceiptVerifier.sol";
 import {PayoutVerifier_n32_b16_k32_j4} from "settlefl-builds/n32_b16_k32_j4/payout/PayoutVerifier.sol";
 import {
-    MockToken, FalseToken, NoReturnToken, LyingToken, GreedyToken, ReturnBombToken, HookToken
+    MockToken,
+    FalseToken,
+    NoReturnToken,
+    LyingToken,
+    GreedyToken,
+    ReturnBombToken,
+    HookToken
 } from "../mocks/Tokens.sol";
 
 /// @notice The shared test bed: the committed test build's real verifiers, SettleFL at the fixed address
@@ -111,7 +118,9 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         bombToken = new ReturnBombToken();
         hookToken = new HookToken();
 
-        deployCodeTo("SettleFL.sol:SettleFL", abi.encode(_builds(), _tokens(), _mins()), SETTLE);
+        deployCodeTo(
+            "SettleFL.sol:SettleFL", abi.encode(_builds(), _tokens(), _mins(), _extension(_builds(), _mins())), SETTLE
+        );
         settle = SettleFL(SETTLE);
 
         JOB = vm.parseJsonBytes32(fx, ".job.jobId");
@@ -119,7 +128,8 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         DOMAIN = vm.parseJsonUint(fx, ".job.domain");
         PUBHASH = vm.parseJsonUint(fx, ".job.pubHash");
 
-        address[9] memory funded = [AGG, AGG2, SUBMITTER, PARTICIPANT, PROVER, CHALLENGER, CHALLENGER2, REQUESTER, STRANGER];
+        address[9] memory funded =
+            [AGG, AGG2, SUBMITTER, PARTICIPANT, PROVER, CHALLENGER, CHALLENGER2, REQUESTER, STRANGER];
         for (uint256 i; i < funded.length; ++i) {
             vm.deal(funded[i], 100 ether);
         }
@@ -142,6 +152,19 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         tokens[5] = TokenConfig(address(greedyToken), 1e18);
         tokens[6] = TokenConfig(address(bombToken), 1e18);
         tokens[7] = TokenConfig(address(hookToken), 1e18);
+    }
+
+    /// @dev An extension for these builds and bounds (deployed first: SettleFL takes its address).
+    function _extension(BuildConfig[] memory builds, Minimums memory mins) internal returns (address) {
+        return address(new SettleFLExtension(builds, mins));
+    }
+
+    /// @dev A SettleFL with its extension (the extension's constructor checks builds and bounds first).
+    function _newSettleFL(BuildConfig[] memory builds, TokenConfig[] memory tokens, Minimums memory mins)
+        internal
+        returns (SettleFL)
+    {
+        return new SettleFL(builds, tokens, mins, _extension(builds, mins));
     }
 
     function _mins() internal pure returns (Minimums memory) {
@@ -197,15 +220,12 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
     }
 
     function _payoutWords(string memory state, uint256 batch) internal view returns (uint256[] memory) {
-        return vm.parseJsonUintArray(
-            fx, string.concat(".payouts.", state, "[", vm.toString(batch), "].words")
-        );
+        return vm.parseJsonUintArray(fx, string.concat(".payouts.", state, "[", vm.toString(batch), "].words"));
     }
 
     function _payoutProof(string memory state, uint256 batch) internal view returns (Proof memory) {
-        return _toProof(
-            vm.parseJsonUintArray(fx, string.concat(".payouts.", state, "[", vm.toString(batch), "].proof"))
-        );
+        return
+            _toProof(vm.parseJsonUintArray(fx, string.concat(".payouts.", state, "[", vm.toString(batch), "].proof")));
     }
 
     /// @dev Batch `batch` of fixture state `state`, as `payout` takes it.
@@ -474,9 +494,13 @@ abstract contract SettleFLTest is Test, ISettleFLTypes {
         assertEq(j.bondOut + b, jobCfg.terms.bond, "bond ledger");
         assertEq(j.disputesOut + d, j.disputesIn, "disputes ledger");
         if (jobCfg.terms.token == address(0)) {
-            assertEq(SETTLE.balance, e + b + d + _ethCredits(), "SettleFL's balance is what its ledgers hold plus credits");
+            assertEq(
+                SETTLE.balance, e + b + d + _ethCredits(), "SettleFL's balance is what its ledgers hold plus credits"
+            );
         } else {
-            assertEq(SETTLE.balance, b + d + _ethCredits(), "SettleFL's ETH is the bond and dispute ledgers plus credits");
+            assertEq(
+                SETTLE.balance, b + d + _ethCredits(), "SettleFL's ETH is the bond and dispute ledgers plus credits"
+            );
         }
     }
 }
