@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 import requests
 from eth_account.signers.local import LocalAccount
@@ -123,8 +125,35 @@ def _revert_data(exc: Exception) -> bytes:
     return b""
 
 
+@dataclass(frozen=True)
+class JournalEntry:
+    """A transaction signed for an action: every copy sent (fee bumps share the nonce) and its status."""
+
+    key: str
+    nonce: int
+    raws: tuple[bytes, ...]
+    hashes: tuple[str, ...]
+    status: str  # "sent", "done", "failed"
+
+
+class TxJournal(Protocol):
+    """Where a sender records what it signs before broadcasting, so a restarted process resumes the same
+    transaction (same nonce) instead of sending the action twice."""
+
+    def journal_get(self, key: str) -> JournalEntry | None: ...
+
+    def journal_sent(self, key: str, nonce: int, raw: bytes, tx_hash: str) -> None: ...
+
+    def journal_status(self, key: str, status: str) -> None: ...
+
+
 class Sender:
-    """Sends one account's transactions (the account's key never leaves this object; nothing logs it)."""
+    """Sends one account's transactions (the account's key never leaves this object; nothing logs it).
+
+    With a journal, each action has a key (``commit:3``, ``respond:7``): every signed copy is recorded
+    before it is broadcast; :meth:`resume` finds a recorded transaction after a restart and waits for it
+    (re-broadcasting the very same bytes), so nothing is sent twice.
+    """
 
     def __init__(
         self,
@@ -145,6 +174,54 @@ class Sender:
         self.bump_after = bump_after
         self.poll = poll
         self._nonce: int | None = None
+        self.journal: TxJournal | None = None
+        self._key: str | None = None
+
+    @contextmanager
+    def keyed(self, key: str) -> Iterator[Sender]:
+        """Journal the transactions sent inside this block under ``key``."""
+        previous, self._key = self._key, key
+        try:
+            yield self
+        finally:
+            self._key = previous
+
+    def resume(self, key: str, label: str | None = None) -> TxReceipt | None:
+        """The receipt of the journaled action ``key`` (re-broadcast and awaited if still pending); None if
+        it was never sent, or its nonce was taken by another transaction (the action must be decided anew)."""
+        if self.journal is None:
+            return None
+        entry = self.journal.journal_get(key)
+        if entry is None or entry.status == "failed":
+            return None
+        if entry.status == "done" and self.still_mined(entry):
+            return None
+        hashes = [HexBytes(h) for h in entry.hashes]
+        started = time.monotonic()
+        while True:
+            mined = self._mined(hashes)
+            if mined is not None:
+                self.journal.journal_status(key, "done")
+                try:
+                    return self._finish(mined, label or key)
+                except TransactionReverted:
+                    self.journal.journal_status(key, "failed")
+                    raise
+            if int(self.chain.w3.eth.get_transaction_count(self.account.address, "latest")) > entry.nonce:
+                if self._mined(hashes) is None:  # another transaction took the nonce
+                    self.journal.journal_status(key, "failed")
+                    self.resync()
+                    return None
+                continue
+            for raw in entry.raws[-1:]:
+                try:
+                    self.chain.w3.eth.send_raw_transaction(raw)
+                except Web3RPCError as exc:
+                    if "already known" not in str(exc).lower() and "nonce" not in str(exc).lower():
+                        raise
+            if time.monotonic() - started > self.receipt_timeout:
+                raise TransactionTimeout(f"{label or key}: the journaled transaction was not mined in time")
+            time.sleep(self.poll)
 
     @property
     def address(self) -> str:
@@ -212,6 +289,8 @@ class Sender:
                                    "maxPriorityFeePerGas": tip})
             full.pop("gasPrice", None)
             signed = self.account.sign_transaction(cast(dict[str, Any], full))
+            if self.journal is not None and self._key is not None:
+                self.journal.journal_sent(self._key, nonce, bytes(signed.raw_transaction), HexBytes(signed.hash).hex())
             try:
                 tx_hash = self.chain.w3.eth.send_raw_transaction(signed.raw_transaction)
                 sent.append(tx_hash)
@@ -237,6 +316,10 @@ class Sender:
             bump += 1
             log.info("%s is not mined after %.0f s; replacing it with fees raised by 12.5%%", label, self.bump_after)
 
+    def still_mined(self, entry: JournalEntry) -> bool:
+        """Whether one of a journaled action's transactions is (still) in the chain."""
+        return self._mined(HexBytes(h) for h in entry.hashes) is not None
+
     def _mined(self, hashes: Iterable[HexBytes]) -> TxReceipt | None:
         for tx_hash in hashes:
             try:
@@ -255,6 +338,8 @@ class Sender:
 
     def _finish(self, receipt: TxReceipt, label: str) -> TxReceipt:
         self._nonce = int(self.chain.w3.eth.get_transaction(receipt["transactionHash"])["nonce"]) + 1
+        if self.journal is not None and self._key is not None:
+            self.journal.journal_status(self._key, "done" if receipt["status"] == 1 else "failed")
         if receipt["status"] != 1:
             raise self._replay(receipt, label)
         log.debug("%s mined in block %d (gas %d)", label, receipt["blockNumber"], receipt["gasUsed"])

@@ -187,6 +187,16 @@ class Prover:
         log.info("%s proof (%s) in %.2f s", circuit.value, self.backend, seconds)
         return Proved(circuit, proof, tuple(signals), tuple(words or ()), seconds)
 
+    def check_witness(self, circuit: Circuit, inputs: Inputs) -> None:
+        """Run only the circuit's witness generator: raises ``WitnessRuleError`` naming the broken rule.
+
+        Clients run the Receipt circuit on every receipt they accept (a Python check looser than the
+        circuit would accept receipts that can never be proven), without paying for a proof.
+        """
+        with tempfile.TemporaryDirectory(prefix=f"settlefl-{circuit.value}-check-") as tmp:
+            self._witness.calculate(WitnessJob(circuit.value, self._path(circuit, "wasm"), inputs,
+                                               Path(tmp) / "witness.wtns"))
+
     def verify(self, circuit: Circuit, proof: Groth16Proof, signals: list[int] | tuple[int, ...]) -> bool:
         """Check a proof against the build's verification key (in-process, arkworks)."""
         verifier = self._verifiers.get(circuit)
