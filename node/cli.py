@@ -123,8 +123,19 @@ def demo() -> None:
 @_reported
 def keygen(
     out: Annotated[Path, typer.Argument(help="Where to write the new key file (mode 0600); the directory must exist.")],
+    ethereum: Annotated[
+        bool, typer.Option("--ethereum", help="Make an Ethereum account key (for --key-file) instead of a receipt key.")
+    ] = False,
 ) -> None:
-    """Create an aggregator receipt-signing key (Baby Jubjub EdDSA) from the OS random source."""
+    """Create a key from the OS random source: the aggregator's receipt-signing key (Baby Jubjub EdDSA), or
+    with --ethereum an Ethereum account key for sending transactions."""
+    if ethereum:
+        from settlefl.chain.keys import new_account_file
+
+        account = new_account_file(out)
+        console.print(f"wrote {out}")
+        console.print(f"address: {account.address} (fund it before sending transactions)")
+        return
     from settlefl.crypto import eddsa
 
     ax, ay = eddsa.generate_key_file(out)
@@ -158,6 +169,7 @@ def show_settings() -> None:
         "cache (SETTLEFL_CACHE)": current.cache_dir,
         "builds (SETTLEFL_BUILDS)": current.builds_dir,
         "shared development ptau (SETTLEFL_SHARED_PTAU)": current.shared_ptau_dir,
+        "data: deployments and role state (SETTLEFL_HOME)": current.data_dir,
     }
     for name, path in rows.items():
         state = "not set" if path is None else "exists" if path.exists() else "missing"
@@ -328,6 +340,48 @@ def audit_command(
         console.print(render(report))
     if report.reasons:
         raise typer.Exit(code=3)
+
+
+@app.command("deploy")
+@_reported
+def deploy_command(
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain.")],
+    key_file: Annotated[Path, typer.Option("--key-file", help="The deploying account's key file (mode 0600).")],
+    build: Annotated[list[Path], typer.Option("--build", help="A circuit build directory (repeatable, at most 4).")],
+    challenge_window: Annotated[int, typer.Option(help="Minimum challenge window, seconds.")] = 3600,
+    response_window: Annotated[int, typer.Option(help="Minimum response window, seconds.")] = 3600,
+    inactivity_timeout: Annotated[int, typer.Option(help="Minimum inactivity timeout, seconds.")] = 3600,
+    max_duration: Annotated[int, typer.Option(help="Longest job and window, seconds.")] = 365 * 86400,
+    bond_bps: Annotated[int, typer.Option(help="Minimum aggregator bond, basis points of the escrow.")] = 1000,
+    challenger_bond: Annotated[int, typer.Option(help="Minimum challenger bond, wei.")] = 10**15,
+    request_fee: Annotated[int, typer.Option(help="Minimum opening-request fee, wei.")] = 10**14,
+    out: Annotated[Path | None, typer.Option(help="Directory for the deployment record (default: settings).")] = None,
+) -> None:
+    """Deploy a build's verifiers and SettleFL, check them against the manifests, save the deployment record."""
+    from settlefl.chain.deploy import Bounds
+    from settlefl_node.onchain import deploy
+
+    deploy(rpc, key_file, build, Bounds(bond_bps, challenger_bond, request_fee, challenge_window, response_window,
+                                        inactivity_timeout, max_duration), out)
+
+
+@app.command("watch")
+@_reported
+def watch_command(
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain.")],
+    key_file: Annotated[Path, typer.Option("--key-file", help="The watchtower's account key file (mode 0600).")],
+    deployment: Annotated[Path, typer.Option("--deployment", help="The deployment record (settlefl deploy).")],
+    job: Annotated[str, typer.Option("--job", help="The job id (0x and 64 hex digits).")],
+    receipts: Annotated[Path, typer.Option("--receipts", help="A directory of receipts <payee>-r<round>.json.")],
+    build: Annotated[Path, typer.Option("--build", help="The job's circuit build directory (trusted).")],
+    state: Annotated[Path | None, typer.Option(help="The watchtower's SQLite store (default: settings).")] = None,
+    interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 5.0,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+) -> None:
+    """Run the watchtower: defend participants from their receipts until the job completes."""
+    from settlefl_node.onchain import watch
+
+    watch(rpc, key_file, deployment, job, receipts, build, state, interval, once)
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ variable                    default
 ``SETTLEFL_CONTRACTS_OUT``  the checkout's ``contracts/out/`` (``forge build``), else
                             ``<cache>/contracts-out``: the compiled contracts whose ABIs the chain
                             client binds to.
+``SETTLEFL_HOME``           ``${XDG_DATA_HOME:-~/.local/share}/settlefl``: what must survive (deployment
+                            records per chain id in ``deployments/``, role state in ``state/``).
 ``SETTLEFL_SHARED_PTAU``    an optional local cache of prepared development ptau files named
                             ``pot<k>_final.ptau`` (the benchmark reads it). Default: the directory
                             ``../shared/ptau`` next to a source checkout, when it exists; unset
@@ -46,6 +48,7 @@ ENV_CIRCUITS = "SETTLEFL_CIRCUITS"
 ENV_CACHE = "SETTLEFL_CACHE"
 ENV_BUILDS = "SETTLEFL_BUILDS"
 ENV_SHARED_PTAU = "SETTLEFL_SHARED_PTAU"
+ENV_HOME = "SETTLEFL_HOME"
 ENV_CONTRACTS_OUT = "SETTLEFL_CONTRACTS_OUT"
 
 
@@ -73,6 +76,19 @@ class Settings:
     builds_dir: Path
     #: An optional local cache of prepared development ptau files (``pot<k>_final.ptau``).
     shared_ptau_dir: Path | None
+    #: What must survive: deployment records and role state (never deleted by SettleFL).
+    data_dir: Path
+
+    @property
+    def deployments_dir(self) -> Path:
+        """One deployment record per chain id (``<chain id>.json``), written by ``settlefl deploy``."""
+        return self.data_dir / "deployments"
+
+    @property
+    def state_dir(self) -> Path:
+        """The roles' SQLite stores (one per role and job)."""
+        return self.data_dir / "state"
+
     #: Foundry's output (ABIs and bytecode of the contracts).
     contracts_out: Path
 
@@ -99,6 +115,8 @@ class Settings:
             return Path(value).expanduser() if value else None
 
         xdg = env.get("XDG_CACHE_HOME", "").strip()
+        xdg_data = env.get("XDG_DATA_HOME", "").strip()
+        data = path(ENV_HOME) or (Path(xdg_data) if xdg_data else Path.home() / ".local" / "share") / "settlefl"
         cache = path(ENV_CACHE) or (Path(xdg) if xdg else Path.home() / ".cache") / "settlefl"
         default_node_modules = root / "node_modules" if root is not None else cache / "node_modules"
         default_circuits = root / "circuits" if root is not None else PACKAGED_CIRCUITS
@@ -114,6 +132,7 @@ class Settings:
             shared_ptau_dir=shared,
             contracts_out=path(ENV_CONTRACTS_OUT)
             or (root / "contracts" / "out" if root is not None else cache / "contracts-out"),
+            data_dir=data,
         )
 
 
