@@ -155,9 +155,16 @@ def settle(world: World, roles: Iterable[JobFollower], limit: int = 24) -> list[
     raise AssertionError(f"the job did not settle in {limit} steps; the roles did: {done}")
 
 
-def audited(world: World, job_id: bytes) -> AuditReport:
-    """The auditor's report on a settled job, which must be SOUND."""
+def audited(world: World, job_id: bytes, proofs: Mapping[str, int]) -> AuditReport:
+    """The auditor's report on a settled job, which must be SOUND, with exactly ``proofs`` re-verified (per
+    function: a SOUND report that checked no proof would be worthless)."""
     report = audit(world.chain, world.deployment.settlefl, job_id, [TEST_BUILD],
                    from_block=world.deployment.deploy_block)
     assert report.verdict is Verdict.SOUND, report.reasons
+    counted: dict[str, int] = {}
+    for proof in report.proofs:
+        assert proof.ok
+        counted[proof.function] = counted.get(proof.function, 0) + 1
+    assert counted == dict(proofs)
+    assert all(ledger.balanced for ledger in report.ledgers)
     return report

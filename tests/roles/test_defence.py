@@ -54,7 +54,7 @@ def test_a_frivolous_challenge_is_answered_at_once_by_the_aggregator_who_takes_t
                               {n: 2 * u for n, u in zip(names, UNITS, strict=True)})
     expected["aggregator"] += terms.challenger_bond
     assert purse.received() == {**expected, "stranger": -terms.challenger_bond}
-    audited(world, aggregator.job_id)
+    audited(world, aggregator.job_id, {"createJob": 1, "respond": 1, "payout": 1})
 
 
 def test_with_the_aggregator_offline_a_participant_answers_a_frivolous_challenge_after_its_delay_and_takes_the_bond(
@@ -86,7 +86,7 @@ def test_with_the_aggregator_offline_a_participant_answers_a_frivolous_challenge
                               {n: 2 * u for n, u in zip(names, UNITS, strict=True)})
     expected["p1"] += terms.challenger_bond
     assert purse.received() == {**expected, "stranger": -terms.challenger_bond}
-    audited(world, aggregator.job_id)
+    audited(world, aggregator.job_id, {"createJob": 1, "respond": 1, "payout": 1})
 
 
 def test_a_withheld_receipt_is_replaced_by_an_opening_request_the_aggregator_answers_and_the_job_carries_on(
@@ -116,7 +116,7 @@ def test_a_withheld_receipt_is_replaced_by_an_opening_request_the_aggregator_ans
     expected["aggregator"] += terms.request_fee
     expected["p0"] -= terms.request_fee
     assert purse.received() == expected
-    audited(world, aggregator.job_id)
+    audited(world, aggregator.job_id, {"createJob": 1, "answerOpening": 1, "payout": 1})
 
 
 def test_the_signing_log_refuses_a_second_commitment_for_a_round_even_after_a_restart(tmp_path: Path) -> None:

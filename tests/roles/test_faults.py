@@ -79,7 +79,7 @@ def test_a_round_that_cuts_a_participants_units_is_challenged_unanswerable_and_f
     assert [(b.escrow_out, b.bond_out) for b in job.batches.values()] == [(owed.escrow_out, owed.bond_out)]
     assert job.completed == (terms.escrow - owed.escrow_out, terms.bond - owed.reward - owed.bond_out)  # the dust
     assert world.settle.held_of(aggregator.job_id, job.config) == (0, 0, 0)
-    report = audited(world, aggregator.job_id)
+    report = audited(world, aggregator.job_id, {"createJob": 1, "payout": 1})
     assert (report.faulted, report.tip, report.reward_recipient) == (True, 1, p1.address)
 
 
@@ -120,7 +120,8 @@ def test_an_equivocating_aggregator_is_proven_with_a_receipt_proof_and_faulted_a
         "p1": owed.shares[addresses[1]],
         "p2": owed.shares[addresses[2]],
     }
-    report = audited(world, aggregator.job_id)
+    proofs = {"createJob": 1, "proveEquivocation": 1, "answerOpening": 1, "payout": 1}
+    report = audited(world, aggregator.job_id, proofs)
     assert (report.faulted, report.tip, report.reward_recipient) == (True, 2, p0.address)
 
 
@@ -153,5 +154,5 @@ def test_an_opening_request_that_the_vanished_aggregator_leaves_unanswered_fault
         "p1": owed.shares[addresses[1]],
         "p2": owed.shares[addresses[2]],
     }
-    report = audited(world, aggregator.job_id)
+    report = audited(world, aggregator.job_id, {"createJob": 1, "payout": 1})
     assert (report.faulted, report.tip, report.reward_recipient) == (True, 1, p0.address)

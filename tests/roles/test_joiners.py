@@ -52,7 +52,7 @@ def test_a_participant_who_joined_at_round_3_alone_answers_the_aggregators_chall
         "p1": paid["p1"],
         "joiner": paid["joiner"] + terms.challenger_bond,
     }
-    audited(world, aggregator.job_id)
+    audited(world, aggregator.job_id, {"createJob": 1, "respond": 1, "payout": 1})
 
 
 def test_a_joiner_trains_on_the_openings_back_to_the_last_closed_round_and_refuses_a_history_one_round_shorter(
