@@ -15,9 +15,10 @@ On a failure the participant stops training (:meth:`Participant.may_train`) and 
 * a receipt that never comes is replaced by an opening request on chain; the answer is checked the same way.
 
 Until payouts complete it answers challenges of valid rounds and opening requests (anyone may: the bond
-goes to the responder), resolves what the aggregator left unanswered, pays its own batch if nobody has,
-and withdraws its credits. A :class:`Watchtower` runs these duties for participants that hand it their
-receipts and go offline.
+goes to the responder), resolves what the aggregator left unanswered, finalizes the job if the aggregator
+abandoned it (no commit for the job's inactivity timeout, or past its hard deadline: otherwise the escrow
+would stay locked), pays its own batch if nobody has, and withdraws its credits. A :class:`Watchtower`
+runs these duties for participants that hand it their receipts and go offline.
 """
 
 from __future__ import annotations
@@ -221,6 +222,8 @@ class Participant(JobFollower):
         done += self._request_missing(job, now, margin)
         done += self.defend(job, now, delay=self.ctx.timing.respond_delay)
         job = self.refresh()
+        done += self._finalize_abandoned(job, now)
+        job = self.refresh()
         done += self.open_payouts_if_due(job, now)
         job = self.refresh()
         if job.payouts_opened is not None and now > job.payouts_opened["time"] + self.ctx.timing.payout_grace:
@@ -287,6 +290,20 @@ class Participant(JobFollower):
                 self.ctx.settle.prove_equivocation, self.ctx.sender, self.job_id, job.config, r, job.rounds.around(r),
                 receipt.commitment, proof)):
             return [f"proved equivocation in round {r}"]
+        return []
+
+    def _finalize_abandoned(self, job: JobProjection, now: int) -> list[str]:
+        """Close a job its aggregator abandoned, as anyone may once the tip is older than the inactivity timeout
+        (or the hard deadline passed): the tip then stays requestable one more window and payouts open after.
+        Not while a dispute is pending: its outcome (a fault closes the job itself) comes first."""
+        if job.phase is not Phase.ACTIVE or any(job.pending()):
+            return []
+        terms = job.config.terms
+        if now <= min(job.rounds.links[job.tip].time + terms.inactivity_timeout, terms.hard_deadline):
+            return []
+        if self.act("finalize", "finalizing the abandoned job", partial(
+                self.ctx.settle.finalize, self.ctx.sender, self.job_id, job.config, job.rounds.tip_history())):
+            return ["finalized the abandoned job"]
         return []
 
     def _request_missing(self, job: JobProjection, now: int, margin: int) -> list[str]:
