@@ -67,12 +67,11 @@ def _pyproject(repo_root: Path) -> dict[str, Any]:
 
 def test_every_python_package_of_the_library_is_listed_for_the_wheel(repo_root: Path) -> None:
     listed = set(_pyproject(repo_root)["tool"]["setuptools"]["packages"])
-    found = {".".join(init.parent.relative_to(repo_root).parts) for init in (repo_root / "settlefl").rglob("__init__.py")}
-    # The node installs as settlefl_node (package-dir maps it from node/).
-    found |= {
-        ".".join(("settlefl_node", *init.parent.relative_to(repo_root / "node").parts))
-        for init in (repo_root / "node").rglob("__init__.py")
-    }
+    inits = (repo_root / "settlefl").rglob("__init__.py")
+    found = {".".join(init.parent.relative_to(repo_root).parts) for init in inits}
+    # node/ installs as settlefl_node (package-dir), so node/fl/ is the package settlefl_node.fl.
+    node_inits = (repo_root / "node").rglob("__init__.py")
+    found |= {".".join(("settlefl_node", *init.parent.relative_to(repo_root / "node").parts)) for init in node_inits}
     assert found - listed == set(), "add these packages to [tool.setuptools] packages in pyproject.toml"
     assert "settlefl_node" in listed
 
