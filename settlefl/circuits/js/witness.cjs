@@ -3,7 +3,8 @@
 // writes a JSON array [{ok: true} | {ok: false, error}] on stdout. A failed `===` surfaces as circom's
 // "Assert Failed ... Error in template <T> line: <n>" message, which the caller maps to a rule.
 // circom_runtime (snarkjs' witness engine) is found through NODE_PATH (the repository's node_modules),
-// set by the Python caller. Each wasm is instantiated once per process, then reused for every job.
+// set by the Python caller. Each wasm is instantiated once per process and reused for every job until a
+// job fails (then instantiated afresh, see below).
 "use strict";
 const fs = require("fs");
 const { WitnessCalculatorBuilder } = require("circom_runtime");
@@ -22,12 +23,17 @@ async function main() {
       results.push({ ok: true });
     } catch (err) {
       results.push({ ok: false, error: String(err && err.message ? err.message : err) });
+      // circom_runtime appends each failure's trace to a buffer it never clears, so the next refusal by
+      // this instance would carry this one's templates first (and be misread as this rule). A fresh
+      // instance after every failure keeps each message to its own witness.
+      calculators.delete(job.wasm);
     }
   }
-  process.stdout.write(JSON.stringify(results));
+  return JSON.stringify(results);
 }
 
-main().then(() => process.exit(0)).catch((err) => {
-  process.stderr.write(String(err && err.stack ? err.stack : err));
-  process.exit(1);
+// Exit only once stdout has taken the whole answer: to a pipe, node writes asynchronously, and an exit
+// right after write() cut a batch's answer at the pipe's 64 KiB (many refusals with long messages).
+main().then((answer) => process.stdout.write(answer, () => process.exit(0))).catch((err) => {
+  process.stderr.write(String(err && err.stack ? err.stack : err), () => process.exit(1));
 });
