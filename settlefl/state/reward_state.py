@@ -6,6 +6,15 @@ its salt. A round adds ``v_i`` in ``[0, 2^K)`` to every used slot and may append
 after the used slots; nothing is ever removed, reordered or decreased, and the total never exceeds
 ``maxUnits``. These are exactly the rules the Transition circuit proves; this module is its off-circuit
 reference, so every refusal names the participant and the rule it breaks.
+
+The checking path (:meth:`RewardState.update_to`, which participants, responders and
+``transition_inputs`` use) accepts exactly what the circuit accepts: a participant that refused a round
+the circuit can prove would challenge it and lose its bond, or could not answer a challenge of it. One
+payee in two slots (a join repeating an existing payee, or listed twice among the joins) is such a round:
+harmless for money, since each slot is paid its own units. Refusing it is only the aggregator's own
+policy, so that nobody's work is booked twice by mistake: :meth:`RewardState.genesis` and
+:meth:`RewardState.apply_round` refuse it unless ``allow_duplicate_payees`` is set (docs/decisions.md,
+"Duplicate payees").
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from typing import Any
 
 from settlefl.crypto.field import check_field_element
 from settlefl.errors import InputError
-from settlefl.params import MAX_UNITS_LIMIT, UNITS_BITS, UNITS_SHIFT, BuildParams
+from settlefl.params import MAX_UNITS_LIMIT, ROUND_BITS, UNITS_BITS, UNITS_SHIFT, BuildParams
 from settlefl.state.commitment import commitment, words_hash
 from settlefl.state.ids import GENESIS_SALT
 from settlefl.state.words import AddressLike, address_to_int, int_to_address, pack_word, unpack_word
@@ -103,15 +112,21 @@ class RewardState:
 
     @classmethod
     def genesis(
-        cls, params: BuildParams, domain: int, max_units: int, addresses: Iterable[AddressLike]
+        cls, params: BuildParams, domain: int, max_units: int, addresses: Iterable[AddressLike], *,
+        allow_duplicate_payees: bool = False,
     ) -> RewardState:
-        """Round 0: the initial participants with zero units, salt 0."""
+        """Round 0: the initial participants with zero units, salt 0.
+
+        An address listed twice is refused unless ``allow_duplicate_payees``: the aggregator's policy, not
+        a protocol rule (the Opening circuit and the contract accept it).
+        """
         ints = [address_to_int(a, f"initial participant #{i}") for i, a in enumerate(addresses)]
         if not ints:
             raise InvalidState("a job starts with at least one participant (n >= 1)")
         if len(ints) > params.participants:
             raise InvalidState(f"{len(ints)} initial participants do not fit build {params.name}")
-        _refuse_duplicates(ints, {}, InvalidState)
+        if not allow_duplicate_payees:
+            _refuse_duplicates(ints, {}, InvalidState)
         words = tuple(ints) + (0,) * (params.participants - len(ints))
         return cls(params, domain, max_units, 0, words, len(ints), 0, GENESIS_SALT)
 
@@ -152,9 +167,15 @@ class RewardState:
 
     # ------------------------------------------------------------------ the round rule
 
-    def apply_round(self, update: RoundUpdate, salt: int) -> RewardState:
-        """Return the state of round ``r + 1``, or raise :class:`InvalidRound` naming the broken rule."""
+    def apply_round(self, update: RoundUpdate, salt: int, *, allow_duplicate_payees: bool = False) -> RewardState:
+        """Return the state of round ``r + 1``, or raise :class:`InvalidRound` naming the broken rule.
+
+        A join that repeats a payee already in the job, or one listed twice among the joins, is refused
+        unless ``allow_duplicate_payees``: that refusal is the aggregator's policy (never book one
+        participant twice by mistake), not a rule of the Transition circuit, which accepts such a round.
+        """
         k, limit = self.params.row_bits, 1 << self.params.row_bits
+        _check_round_number(self.round + 1)
         words = list(self.words)
         existing = {addr: slot for slot, (addr, _) in enumerate(self.participants())}
         seen: set[int] = set()
@@ -182,7 +203,8 @@ class RewardState:
             joined = [address_to_int(j.address, f"joining participant #{i}") for i, j in enumerate(update.joins)]
         except ValueError as exc:
             raise InvalidRound(str(exc)) from exc
-        _refuse_duplicates(joined, existing, InvalidRound)
+        if not allow_duplicate_payees:
+            _refuse_duplicates(joined, existing, InvalidRound)
         for offset, (address, join) in enumerate(zip(joined, update.joins, strict=True)):
             slot = self.n + offset
             added += _check_row(join.units, _who(address, slot), k, limit)
@@ -199,9 +221,13 @@ class RewardState:
         )
 
     def update_to(self, successor: RewardState) -> RoundUpdate:
-        """The round update that turns this state into ``successor``, checking every Transition rule.
+        """The round update that turns this state into ``successor``, checking every Transition rule and
+        nothing else: it accepts exactly the pairs of (valid) states the Transition circuit accepts.
 
-        This is how a participant checks a receipt against the previous one before doing more work.
+        This is how a participant checks a receipt against the previous one before doing more work, and
+        how a responder decides it can answer a challenge; refusing a round the circuit proves would make
+        an honest client challenge it (and lose its bond) or leave it unable to answer a challenge of it.
+        So a payee in two slots is accepted here (the aggregator's own policy refuses to make one).
         """
         if successor.params != self.params:
             raise InvalidRound("the two states come from different builds")
@@ -209,6 +235,7 @@ class RewardState:
             raise InvalidRound("the two states belong to different jobs (domain or maxUnits differ)")
         if successor.round != self.round + 1:
             raise InvalidRound(f"round {successor.round} does not follow round {self.round}")
+        _check_round_number(successor.round)
         if not self.n <= successor.n <= self.n + self.params.max_joins:
             raise InvalidRound(
                 f"n goes from {self.n} to {successor.n}; a round may only add 0..{self.params.max_joins}"
@@ -224,10 +251,16 @@ class RewardState:
             if new[1] > old[1]:
                 rows.append((slot, new[1] - old[1]))
         joins = [Join(a, u) for a, u in successor.participants()[self.n :]]
-        expected = self.apply_round(RoundUpdate(rows, joins), successor.salt)
+        expected = self.apply_round(RoundUpdate(rows, joins), successor.salt, allow_duplicate_payees=True)
         if expected.words != successor.words:  # pragma: no cover - implied by the checks above
             raise InvalidRound("the successor's words are not reachable in one round")
         return RoundUpdate(rows, joins)
+
+
+def _check_round_number(r: int) -> None:
+    # The Transition circuit range-checks r < 2^32 (rs = sender + 2^160 * r must decompose uniquely).
+    if r >= 1 << ROUND_BITS:
+        raise InvalidRound(f"round {r} is at or above 2^{ROUND_BITS}: the Transition circuit proves no such round")
 
 
 def _check_row(units: int, who: str, k: int, limit: int) -> int:
@@ -241,8 +274,9 @@ def _check_row(units: int, who: str, k: int, limit: int) -> int:
 
 
 def _refuse_duplicates(joined: Sequence[int], existing: dict[int, int], error: type[InputError]) -> None:
-    # The circuits would accept one payee in two slots (harmless for money); the protocol library
-    # refuses it so that an aggregator never books one participant's work twice by mistake.
+    # Policy, not protocol: the circuits accept one payee in two slots (harmless for money, each slot is
+    # paid its own units); an aggregator refuses to make such a state so that it never books one
+    # participant's work twice by mistake. Checking a round (update_to) never calls this.
     seen: set[int] = set()
     for address in joined:
         if address in existing:

@@ -11,7 +11,7 @@ import pytest
 from settlefl.circuits.spec import Circuit
 from settlefl.circuits.witness import pack_round_and_sender, sender_int, transition_inputs
 from settlefl.params import UNITS_SHIFT
-from settlefl.state import RewardState
+from settlefl.state import Join, RewardState, RoundUpdate
 from settlefl.testvectors import AGGREGATOR
 from tests.circuits.conftest import RESPONDER, Witness, assert_refused
 from tests.circuits.sealing import P, seal_transition
@@ -30,6 +30,19 @@ def honest(states: list[RewardState], r: int = 2) -> dict[str, Any]:
 @pytest.mark.parametrize("r", [1, 2, 3])
 def test_every_honest_round_is_accepted(states: list[RewardState], witness: Witness, tmp_path: Path, r: int) -> None:
     assert witness.check(Circuit.TRANSITION, honest(states, r), tmp_path) is None
+
+
+@pytest.mark.parametrize("repeat", ["an existing payee", "a payee listed twice among the joins"])
+def test_a_round_holding_a_payee_twice_is_proven_and_the_check_accepts_it(
+    states: list[RewardState], witness: Witness, tmp_path: Path, repeat: str
+) -> None:
+    # The circuit accepts one payee in two slots; the check must too (issue 9), or an honest client would
+    # challenge a provable round, or could not build the response to a challenge of it.
+    prev = states[2]
+    again = prev.participants()[3][0] if repeat == "an existing payee" else 0xF00D
+    joins = [Join(again, 4), Join(0xF00D, 6)]
+    new = prev.apply_round(RoundUpdate([(0, 1)], joins), 77, allow_duplicate_payees=True)
+    assert witness.check(Circuit.TRANSITION, transition_inputs(prev, new, RESPONDER), tmp_path) is None
 
 
 def test_units_that_decrease_are_refused_by_the_row_range_check(

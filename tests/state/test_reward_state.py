@@ -13,6 +13,7 @@ from settlefl.state import (
     Join,
     RewardState,
     RoundUpdate,
+    address_to_int,
     int_to_address,
     pack_word,
     unpack_word,
@@ -87,8 +88,6 @@ def test_a_round_above_the_budget_is_refused_with_the_remaining_budget(over: int
         (RoundUpdate(joins=[Join(0x1 + i) for i in range(5)]), "5 participants join this round; .* at most J = 4"),
         (RoundUpdate(joins=[Join(0)]), "joining participant #0: the zero address cannot be a payee"),
         (RoundUpdate(joins=[Join(2**160)]), "joining participant #0: .* is not below 2\\^160"),
-        (RoundUpdate(joins=[Join(ALICE)]), rf"{ALICE} \(slot 0\) is already in the job"),
-        (RoundUpdate(joins=[Join(CAROL), Join(CAROL)]), f"{CAROL} is listed twice"),
         (RoundUpdate(joins=[Join(CAROL, 300)]), rf"{CAROL} \(slot 2\): units 300 are at or above 2\^8"),
     ],
 )
@@ -97,6 +96,54 @@ def test_an_invalid_row_is_refused_with_a_message_naming_the_participant_and_the
 ) -> None:
     with pytest.raises(InvalidRound, match=message):
         genesis().apply_round(update, 1)
+
+
+# Duplicate payees used to be refused by the round rule itself (here, and so by update_to). The Transition
+# circuit accepts them, so an honest client refusing them would challenge a provable round and lose its
+# bond (issue 9): they are now only the aggregator's policy (apply_round's default), never a refusal of
+# the checking path (update_to).
+@pytest.mark.parametrize(
+    ("joins", "message"),
+    [
+        ([Join(ALICE, 3)], rf"{ALICE} \(slot 0\) is already in the job"),
+        ([Join(CAROL, 1), Join(CAROL, 2)], f"{CAROL} is listed twice"),
+        ([Join(BOB), Join(CAROL), Join(BOB, 9)], f"{BOB} \\(slot 1\\) is already in the job"),
+    ],
+)
+def test_duplicate_payees_are_the_aggregators_policy_and_every_check_accepts_them(
+    joins: list[Join], message: str
+) -> None:
+    start = genesis().apply_round(RoundUpdate([(0, 10)]), 1)
+    with pytest.raises(InvalidRound, match=message):
+        start.apply_round(RoundUpdate(joins=joins), 2)  # the aggregator's default: refuse
+    successor = start.apply_round(RoundUpdate([(1, 4)], joins), 2, allow_duplicate_payees=True)
+    assert successor.n == 2 + len(joins)
+    assert successor.total == start.total + 4 + sum(j.units for j in joins)
+    recovered = start.update_to(successor)  # a participant's check accepts what the circuit accepts
+    assert recovered.joins == [Join(address_to_int(j.address), j.units) for j in joins]
+    assert start.apply_round(recovered, 2, allow_duplicate_payees=True) == successor
+    # and a later round over a state holding a payee twice is checked as any other
+    later = successor.apply_round(RoundUpdate([(0, 1), (successor.n - 1, 2)]), 3)
+    assert successor.update_to(later).rows == [(0, 1), (successor.n - 1, 2)]
+
+
+def test_a_genesis_listing_a_payee_twice_is_refused_only_by_policy() -> None:
+    with pytest.raises(InvalidState, match="listed twice"):
+        genesis(addresses=(ALICE, BOB, ALICE))
+    state = RewardState.genesis(PARAMS, DOMAIN, 10_000, (ALICE, BOB, ALICE), allow_duplicate_payees=True)
+    assert [a for a, _ in state.participants()] == [0xA11CE, 0xB0B, 0xA11CE]
+    assert state.update_to(state.apply_round(RoundUpdate([(2, 5)]), 1)).rows == [(2, 5)]
+
+
+def test_a_round_at_2_to_the_32_is_refused_as_the_circuit_refuses_it() -> None:
+    last = RewardState(PARAMS, DOMAIN, 10_000, 2**32 - 2, genesis().words, 2, 0, 1)
+    top = last.apply_round(RoundUpdate([(0, 1)]), 2)
+    assert last.update_to(top).rows == [(0, 1)]
+    with pytest.raises(InvalidRound, match="round 4294967296 is at or above 2\\^32"):
+        top.apply_round(RoundUpdate(), 3)
+    beyond = RewardState(PARAMS, DOMAIN, 10_000, 2**32, top.words, 2, 1, 3)
+    with pytest.raises(InvalidRound, match="round 4294967296 is at or above 2\\^32"):
+        top.update_to(beyond)
 
 
 def test_joins_past_the_build_capacity_are_refused() -> None:
