@@ -112,7 +112,12 @@ class RewardState:
 
     @classmethod
     def genesis(
-        cls, params: BuildParams, domain: int, max_units: int, addresses: Iterable[AddressLike], *,
+        cls,
+        params: BuildParams,
+        domain: int,
+        max_units: int,
+        addresses: Iterable[AddressLike],
+        *,
         allow_duplicate_payees: bool = False,
     ) -> RewardState:
         """Round 0: the initial participants with zero units, salt 0.

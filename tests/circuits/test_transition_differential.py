@@ -70,8 +70,10 @@ class Case:
 def python_accepts(params: BuildParams, case: Case) -> bool:
     """The participant's check: both openings load as states and the second follows from the first."""
     try:
-        prev, new = (RewardState(params, s.domain, s.max_units, s.round, s.words, s.n, s.total, s.salt)
-                     for s in (case.prev, case.new))
+        prev, new = (
+            RewardState(params, s.domain, s.max_units, s.round, s.words, s.n, s.total, s.salt)
+            for s in (case.prev, case.new)
+        )
         prev.update_to(new)
     except InputError:
         return False
@@ -79,8 +81,15 @@ def python_accepts(params: BuildParams, case: Case) -> bool:
 
 
 def _commitment(s: Raw) -> int:
-    return commitment(s.domain % P, s.round % P, s.n % P, s.total % P, s.max_units % P,
-                      words_hash([w % P for w in s.words]), s.salt % P)
+    return commitment(
+        s.domain % P,
+        s.round % P,
+        s.n % P,
+        s.total % P,
+        s.max_units % P,
+        words_hash([w % P for w in s.words]),
+        s.salt % P,
+    )
 
 
 def circuit_inputs(case: Case) -> dict[str, Any]:
@@ -95,10 +104,21 @@ def circuit_inputs(case: Case) -> dict[str, Any]:
         else:
             v[i] = d * inverse % P
     return {
-        "C_prev": _commitment(prev), "C_new": _commitment(new), "rs": (SENDER + (new.round << ADDRESS_BITS)) % P,
-        "r": new.round % P, "sender": SENDER, "domain": prev.domain, "maxUnits": prev.max_units,
-        "wordsPrev": list(prev.words), "nPrev": prev.n, "totalPrev": prev.total, "saltPrev": prev.salt,
-        "v": v, "addr": addr, "nNew": new.n, "saltNew": new.salt,
+        "C_prev": _commitment(prev),
+        "C_new": _commitment(new),
+        "rs": (SENDER + (new.round << ADDRESS_BITS)) % P,
+        "r": new.round % P,
+        "sender": SENDER,
+        "domain": prev.domain,
+        "maxUnits": prev.max_units,
+        "wordsPrev": list(prev.words),
+        "nPrev": prev.n,
+        "totalPrev": prev.total,
+        "saltPrev": prev.salt,
+        "v": v,
+        "addr": addr,
+        "nNew": new.n,
+        "saltNew": new.salt,
     }
 
 
@@ -110,11 +130,11 @@ class Round:
     """A previous state and one round over it, before anything is checked."""
 
     params: BuildParams
-    parts: list[tuple[int, int]]   # (address, units) of the used slots
+    parts: list[tuple[int, int]]  # (address, units) of the used slots
     round: int
-    rows: list[int]                # v per used slot
-    joins: list[tuple[int, int]]   # (address, units) appended after the used slots
-    slack: int = 0                 # maxUnits - the new total
+    rows: list[int]  # v per used slot
+    joins: list[tuple[int, int]]  # (address, units) appended after the used slots
+    slack: int = 0  # maxUnits - the new total
 
     def states(self) -> tuple[Raw, Raw]:
         size = self.params.participants
@@ -124,10 +144,22 @@ class Round:
         prev_total = sum(u for _, u in self.parts)
         new_total = prev_total + sum(self.rows) + sum(u for _, u in self.joins)
         max_units = new_total + self.slack
-        prev = Raw(self.round, len(self.parts), prev_total, 0 if self.round == 0 else 1000 + self.round,
-                   _pad(prev_words, size), max_units)
-        new = Raw(self.round + 1, len(self.parts) + len(self.joins), new_total, 2000 + self.round,
-                  _pad(new_words, size), max_units)
+        prev = Raw(
+            self.round,
+            len(self.parts),
+            prev_total,
+            0 if self.round == 0 else 1000 + self.round,
+            _pad(prev_words, size),
+            max_units,
+        )
+        new = Raw(
+            self.round + 1,
+            len(self.parts) + len(self.joins),
+            new_total,
+            2000 + self.round,
+            _pad(new_words, size),
+            max_units,
+        )
         return prev, new
 
 
@@ -170,8 +202,9 @@ class Draw:
 
     def n_prev(self) -> int:
         n = self.params.participants
-        return self.rng.choice([1, 2, 15, 16, 17, 31, n - self.params.max_joins, n - 1, n,
-                                self.rng.randrange(1, n + 1)])
+        return self.rng.choice(
+            [1, 2, 15, 16, 17, 31, n - self.params.max_joins, n - 1, n, self.rng.randrange(1, n + 1)]
+        )
 
     def round(self, n_prev: int, joins: int | None = None, *, first: bool | None = None) -> Round:
         """An honest round over a random reachable state (``joins``: how many join; default random)."""
@@ -357,8 +390,12 @@ def cases(params: BuildParams, seed: int, repeat: int) -> list[Case]:
                 return prev, replace(new, n=beyond)
 
             make(f"nNew = {beyond}, beyond N", False, draw.round(n_max, joins=0), raise_n)
-        make("nPrev beyond N", False, draw.round(n_max, joins=0),
-             lambda prev, new: (replace(prev, n=n_max + 1), replace(new, n=n_max + 1)))
+        make(
+            "nPrev beyond N",
+            False,
+            draw.round(n_max, joins=0),
+            lambda prev, new: (replace(prev, n=n_max + 1), replace(new, n=n_max + 1)),
+        )
 
         # ---- the header -------------------------------------------------------------------------------------
         rnd = draw.round(draw.n_prev())
@@ -370,8 +407,12 @@ def cases(params: BuildParams, seed: int, repeat: int) -> list[Case]:
         rnd = draw.round(draw.n_prev(), first=False)
         rnd.round = (1 << 32) - 1
         make("round 2^32", False, rnd)
-        make("another domain", False, draw.round(draw.n_prev()),
-             lambda prev, new: (prev, replace(new, domain=DOMAIN + 1)))
+        make(
+            "another domain",
+            False,
+            draw.round(draw.n_prev()),
+            lambda prev, new: (prev, replace(new, domain=DOMAIN + 1)),
+        )
         rnd = draw.round(draw.n_prev())
         rnd.slack = max(rnd.slack, 2)
         make("another maxUnits", False, rnd, lambda prev, new: (prev, replace(new, max_units=new.max_units - 1)))
@@ -403,22 +444,31 @@ def test_the_check_and_the_circuit_agree_on_every_pair(witness: Witness, tmp_pat
     out = tmp_path / "w.wtns"  # one file, overwritten: only the verdicts matter
     errors = witness.calculator.run([WitnessJob(Circuit.TRANSITION.value, wasm, i, out) for i in inputs])
     done = time.perf_counter()
-    print(f"\n{len(batch)} pairs: Python relation and inputs {middle - started:.1f} s, "
-          f"{len(batch)} Transition witnesses in one node process {done - middle:.1f} s")
+    print(
+        f"\n{len(batch)} pairs: Python relation and inputs {middle - started:.1f} s, "
+        f"{len(batch)} Transition witnesses in one node process {done - middle:.1f} s"
+    )
 
     disagreements = [
         f"{case.label}: Python {'accepts' if ok else 'refuses'}, the circuit "
         f"{'accepts' if error is None else 'refuses (' + str(error) + ')'}"
-        for case, ok, error in zip(batch, python, errors, strict=True) if ok != (error is None)
+        for case, ok, error in zip(batch, python, errors, strict=True)
+        if ok != (error is None)
     ]
     assert not disagreements, "\n".join(disagreements)
     # Both sides say what each case was built to be (so neither passes by refusing everything) ...
-    unexpected = [f"{case.label}: built {'valid' if case.valid else 'invalid'}, both say otherwise"
-                  for case, ok in zip(batch, python, strict=True) if ok != case.valid]
+    unexpected = [
+        f"{case.label}: built {'valid' if case.valid else 'invalid'}, both say otherwise"
+        for case, ok in zip(batch, python, strict=True)
+        if ok != case.valid
+    ]
     assert not unexpected, "\n".join(unexpected)
     # ... and every circuit refusal is a broken constraint, not inputs the generator could not read.
-    unread = [f"{case.label}: {error.raw}" for case, error in zip(batch, errors, strict=True)
-              if error is not None and not error.templates]
+    unread = [
+        f"{case.label}: {error.raw}"
+        for case, error in zip(batch, errors, strict=True)
+        if error is not None and not error.templates
+    ]
     assert not unread, "\n".join(unread)
     labels = {case.label for case in batch}
     assert sum(python) >= len(batch) // 3 and len(batch) - sum(python) >= len(batch) // 3, (sum(python), len(batch))
@@ -444,10 +494,14 @@ def test_the_circuit_takes_the_previous_states_invariants_on_trust(witness: Witn
     genesis, first = honest(first=True)
     address = prev.words[0] & ADDRESS_MASK
     untrusted = {
-        "a previous total above its units' sum": (replace(prev, total=prev.total + 7),
-                                                  replace(new, total=new.total + 7)),
-        "a used previous slot with the zero address": (with_word(prev, 0, prev.words[0] - address),
-                                                       with_word(new, 0, new.words[0] - address)),
+        "a previous total above its units' sum": (
+            replace(prev, total=prev.total + 7),
+            replace(new, total=new.total + 7),
+        ),
+        "a used previous slot with the zero address": (
+            with_word(prev, 0, prev.words[0] - address),
+            with_word(new, 0, new.words[0] - address),
+        ),
         "maxUnits of 2^93": (replace(prev, max_units=MAX_UNITS_LIMIT), replace(new, max_units=MAX_UNITS_LIMIT)),
         "a genesis with a salt": (replace(genesis, salt=5), first),
     }
