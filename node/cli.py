@@ -67,6 +67,8 @@ def _root(
     _Options.debug = debug
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    for chatty in ("httpx", "httpcore", "uvicorn.access"):  # one line per HTTP request drowns the protocol's
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -109,14 +111,74 @@ def _reported(command: Callable[P, R]) -> Callable[P, R]:
 
 @app.command()
 @_reported
-def demo() -> None:
-    """A complete demo settlement on a local chain (not built yet: it needs the roles and the FL node)."""
-    err.print(
-        "[bold red]not built yet:[/] the demo plays an aggregator and participants (the roles) that train with "
-        "the FL node, which come with later issues. `make test` runs everything that exists: the protocol "
-        "library, the circuits with real proofs, the contract and the chain client."
+def demo(
+    variant: Annotated[str, typer.Option(help="cc (commit-and-challenge) or cp (commit-with-proof).")] = "cc",
+    participants: Annotated[int, typer.Option("--participants", "-n", help="Participant processes (1..16).")] = 4,
+    rounds: Annotated[int, typer.Option("--rounds", "-r", help="FL rounds.")] = 3,
+    malicious: Annotated[
+        bool, typer.Option(help="The aggregator cuts one participant's units in round 2 (cc only).")
+    ] = False,
+    free_riders: Annotated[int, typer.Option(help="How many participants return the global model unchanged.")] = 0,
+    rpc: Annotated[
+        str | None, typer.Option(help="Use this anvil instead of starting one (it must accept anvil_setBalance).")
+    ] = None,
+    workdir: Annotated[Path | None, typer.Option(help="Keys, logs and state go here (default: a temp dir).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the data split, the model and training.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Plain log lines instead of the live progress.")] = False,
+) -> None:
+    """A complete settlement on a local chain: anvil, deployment, an aggregator service and N participant
+    processes over HTTP, real training, settlement, an independent audit, and the figures."""
+    import json
+
+    from settlefl_node.demo import Demo, DemoOptions
+    from settlefl_node.demo_report import render
+
+    options = DemoOptions(
+        variant=variant,
+        participants=participants,
+        rounds=rounds,
+        malicious=malicious,
+        free_riders=free_riders,
+        rpc=rpc,
+        workdir=workdir,
+        seed=seed,
     )
-    raise typer.Exit(code=2)
+    if as_json or quiet:
+
+        def note(event: str, data: object) -> None:
+            if event == "job" and isinstance(data, dict):
+                logging.getLogger("settlefl.demo").info(
+                    "job %s round %s %s", data["phase"], data["round"], data.get("round_status") or ""
+                )
+            else:
+                logging.getLogger("settlefl.demo").info("%s: %s", event, data)
+
+        if quiet and not as_json:
+            logging.getLogger().setLevel(logging.INFO)
+        result = Demo(options, note).run()
+    else:
+        with console.status("starting") as status:
+
+            def show(event: str, data: object) -> None:
+                if event == "phase":
+                    status.update(f"{data}")
+                    console.log(f"[bold]{data}[/]")
+                elif event == "job" and isinstance(data, dict):
+                    where = f"round {data['round']} of {data['rounds']} {data.get('round_status') or ''}"
+                    text = f"job {data['phase']}, {where}"
+                    status.update(text)
+                    console.log(text)
+                else:
+                    console.log(f"{event}: {data}")
+
+            result = Demo(options, show).run()
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        render(result, console)
+    if result.report is None or result.report.reasons:
+        raise typer.Exit(code=3)
 
 
 @app.command()
@@ -189,8 +251,11 @@ def _circuits_table(manifest: Manifest) -> Table:
         table.add_column(column, justify="left" if column == "circuit" else "right")
     for entry in manifest.circuits.values():
         table.add_row(
-            f"{entry.template}({', '.join(map(str, entry.args))})", f"{entry.constraints:,}", f"{entry.wires:,}",
-            str(len(entry.public_inputs)), f"2^{required_power(entry.constraints, len(entry.public_inputs))}",
+            f"{entry.template}({', '.join(map(str, entry.args))})",
+            f"{entry.constraints:,}",
+            f"{entry.wires:,}",
+            str(len(entry.public_inputs)),
+            f"2^{required_power(entry.constraints, len(entry.public_inputs))}",
             str(len(entry.contributions)),
         )
     return table
@@ -308,8 +373,11 @@ def audit_command(
     job: Annotated[str, typer.Option("--job", help="The job id (0x and 64 hex digits).")],
     build: Annotated[
         list[Path] | None,
-        typer.Option("--build", help="A trusted circuit build directory (repeatable). Default: the repository's "
-                                     "committed builds and ~/.cache/settlefl/builds."),
+        typer.Option(
+            "--build",
+            help="A trusted circuit build directory (repeatable). Default: the repository's "
+            "committed builds and ~/.cache/settlefl/builds.",
+        ),
     ] = None,
     from_block: Annotated[
         int | None, typer.Option("--from-block", help="Read events from this block (default: the deployment's).")
@@ -361,8 +429,15 @@ def deploy_command(
     from settlefl.chain.deploy import Bounds
     from settlefl_node.onchain import deploy
 
-    deploy(rpc, key_file, build, Bounds(bond_bps, challenger_bond, request_fee, challenge_window, response_window,
-                                        inactivity_timeout, max_duration), out)
+    deploy(
+        rpc,
+        key_file,
+        build,
+        Bounds(
+            bond_bps, challenger_bond, request_fee, challenge_window, response_window, inactivity_timeout, max_duration
+        ),
+        out,
+    )
 
 
 @app.command("watch")
@@ -382,6 +457,128 @@ def watch_command(
     from settlefl_node.onchain import watch
 
     watch(rpc, key_file, deployment, job, receipts, build, state, interval, once)
+
+
+node_app = typer.Typer(help="Run an FL node: the aggregator service or a participant.", no_args_is_help=True)
+app.add_typer(node_app, name="node")
+
+
+@node_app.command("aggregator")
+@_reported
+def node_aggregator(
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain.")],
+    key_file: Annotated[Path, typer.Option("--key-file", help="The aggregator's Ethereum key file (mode 0600).")],
+    receipt_key_file: Annotated[
+        Path, typer.Option("--receipt-key-file", help="The receipt-signing key (settlefl keygen).")
+    ],
+    deployment: Annotated[Path, typer.Option("--deployment", help="The deployment record (settlefl deploy).")],
+    build: Annotated[Path, typer.Option("--build", help="The circuit build directory the job uses.")],
+    state: Annotated[Path, typer.Option("--state", help="Directory for all of the node's state (resumable).")],
+    host: Annotated[str, typer.Option(help="Address the service listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the service listens on.")] = 8700,
+    variant: Annotated[str, typer.Option(help="cc or cp.")] = "cc",
+    rounds: Annotated[int, typer.Option(help="FL rounds.")] = 3,
+    min_participants: Annotated[int, typer.Option(help="Create the job once this many registered.")] = 2,
+    round_timeout: Annotated[float, typer.Option(help="Seconds a round collects updates at most.")] = 120.0,
+    unit_price: Annotated[int, typer.Option(help="Wei per unit.")] = 10**12,
+    max_units: Annotated[int, typer.Option(help="Units in the escrow (escrow = max units x unit price).")] = 10**6,
+    challenge_window: Annotated[int | None, typer.Option(help="Seconds (default: the deployment's minimum).")] = None,
+    response_window: Annotated[int | None, typer.Option(help="Seconds (default: the deployment's minimum).")] = None,
+    inactivity_timeout: Annotated[int | None, typer.Option(help="Seconds (default: the deployment's minimum).")] = None,
+    dataset: Annotated[
+        str, typer.Option(help="digits, mnist or cifar10 (the validation set is split off it).")
+    ] = "digits",
+    data_dir: Annotated[Path | None, typer.Option(help="Directory of the MNIST or CIFAR-10 files.")] = None,
+    arch: Annotated[str, typer.Option(help="mlp or cnn.")] = "mlp",
+    scorer: Annotated[str, typer.Option(help="marginal-loss, leave-one-out or shapley.")] = "marginal-loss",
+    seed: Annotated[int, typer.Option(help="Seed of the model and the validation split.")] = 0,
+    margin: Annotated[int, typer.Option(help="Act this many seconds before a deadline.")] = 30,
+    exit_when_completed: Annotated[bool, typer.Option(help="Stop serving once the job completed.")] = False,
+    cut: Annotated[
+        str | None, typer.Option(hidden=True, help="ADDRESS:ROUND: cut that payee (the demo's cheat).")
+    ] = None,
+) -> None:
+    """Serve an FL job over HTTP (status page at /, API docs at /docs) and run it as its aggregator."""
+    from settlefl_node.runner import AggregatorOptions, run_aggregator
+
+    run_aggregator(
+        AggregatorOptions(
+            rpc=rpc,
+            key_file=key_file,
+            receipt_key_file=receipt_key_file,
+            deployment=deployment,
+            build=build,
+            state=state,
+            host=host,
+            port=port,
+            variant=variant,
+            rounds=rounds,
+            min_participants=min_participants,
+            round_timeout=round_timeout,
+            unit_price=unit_price,
+            max_units=max_units,
+            challenge_window=challenge_window,
+            response_window=response_window,
+            inactivity_timeout=inactivity_timeout,
+            dataset=dataset,
+            data_dir=data_dir,
+            arch=arch,
+            scorer=scorer,
+            seed=seed,
+            margin=margin,
+            exit_when_completed=exit_when_completed,
+            cut=cut,
+        )
+    )
+
+
+@node_app.command("participant")
+@_reported
+def node_participant(
+    aggregator: Annotated[str, typer.Option("--aggregator", help="The aggregator service's URL.")],
+    rpc: Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the job's chain (your own endpoint).")],
+    key_file: Annotated[Path, typer.Option("--key-file", help="Your Ethereum key file (your payee address).")],
+    build: Annotated[Path, typer.Option("--build", help="The job's circuit build directory (trusted, yours).")],
+    state: Annotated[Path, typer.Option("--state", help="Directory for your state (resumable).")],
+    dataset: Annotated[str, typer.Option(help="digits, mnist or cifar10.")] = "digits",
+    data_dir: Annotated[Path | None, typer.Option("--data", help="Directory of your MNIST or CIFAR-10 files.")] = None,
+    shard: Annotated[int | None, typer.Option(help="Train on shard i of --shards (demos and tests).")] = None,
+    shards: Annotated[int | None, typer.Option(help="Split the data set into this many shards.")] = None,
+    split: Annotated[str, typer.Option(help="iid or dirichlet (with --shards).")] = "iid",
+    alpha: Annotated[float, typer.Option(help="Dirichlet concentration (with --split dirichlet).")] = 0.5,
+    behaviour: Annotated[
+        str, typer.Option(help="honest, or free-rider, sign-flip, noise (to test scoring).")
+    ] = "honest",
+    seed: Annotated[int, typer.Option(help="Seed of local training.")] = 0,
+    margin: Annotated[int, typer.Option(help="Act this many seconds before a deadline.")] = 30,
+    respond_delay: Annotated[int, typer.Option(help="Seconds to leave the aggregator before answering for it.")] = 60,
+) -> None:
+    """Join a job, train every round, check every receipt against the chain, defend, get paid, then exit."""
+    from settlefl_node.runner import ParticipantOptions, run_participant
+
+    outcome = run_participant(
+        ParticipantOptions(
+            aggregator=aggregator,
+            rpc=rpc,
+            key_file=key_file,
+            build=build,
+            state=state,
+            dataset=dataset,
+            data_dir=data_dir,
+            shard=shard,
+            shards=shards,
+            split=split,
+            alpha=alpha,
+            behaviour=behaviour,
+            seed=seed,
+            margin=margin,
+            respond_delay=respond_delay,
+        )
+    )
+    console.print(
+        f"{outcome.address}: {outcome.units:,} units, rounds uploaded {outcome.rounds_uploaded}, "
+        f"balance change {outcome.balance_change:,} wei (net of gas), job {outcome.phase}"
+    )
 
 
 def main() -> None:

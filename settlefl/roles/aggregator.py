@@ -70,17 +70,30 @@ class Aggregator(JobFollower):
                build: int = 0) -> Aggregator:
         """Create the job (or resume a creation that a crash interrupted: the store remembers it)."""
         store = ctx.store
+        cls.reserve(ctx, build)
         job = store.get("job")
-        if job is None:
-            nonce = secrets.randbits(63)
-            secret = new_job_secret()
-            job = {"nonce": nonce, "job_id": "0x" + job_id(ctx.sender.address, nonce).hex(), "build": build,
-                   "participants": [to_checksum_address(p) for p in participants]}
-            store.put("secret", str(secret))
+        if job.get("participants") is None:
+            job = {**job, "participants": [to_checksum_address(p) for p in participants]}
             store.put("job", job)
         self = cls(ctx, signing_key, bytes.fromhex(job["job_id"][2:]))
         self._create(job, plan)
         return self
+
+    @classmethod
+    def reserve(cls, ctx: RoleContext, build: int = 0) -> bytes:
+        """Fix the job's nonce, id and secret before the job exists on chain, and return its id.
+
+        Participants sign their registration for this id (a service registers them before the job is
+        created with them as its first payees); :meth:`create` later uses the same id.
+        """
+        job = ctx.store.get("job")
+        if job is None:
+            nonce = secrets.randbits(63)
+            ctx.store.put("secret", str(new_job_secret()))
+            job = {"nonce": nonce, "job_id": "0x" + job_id(ctx.sender.address, nonce).hex(), "build": build,
+                   "participants": None}
+            ctx.store.put("job", job)
+        return bytes.fromhex(job["job_id"][2:])
 
     @classmethod
     def resume(cls, ctx: RoleContext, signing_key: bytes) -> Aggregator:
