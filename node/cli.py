@@ -119,6 +119,9 @@ def demo(
         bool, typer.Option(help="The aggregator cuts one participant's units in round 2 (cc only).")
     ] = False,
     free_riders: Annotated[int, typer.Option(help="How many participants return the global model unchanged.")] = 0,
+    late_joiners: Annotated[
+        int, typer.Option(help="How many participants start only in round 2 and join the running job.")
+    ] = 0,
     rpc: Annotated[
         str | None, typer.Option(help="Use this anvil instead of starting one (it must accept anvil_setBalance).")
     ] = None,
@@ -140,6 +143,7 @@ def demo(
         rounds=rounds,
         malicious=malicious,
         free_riders=free_riders,
+        late_joiners=late_joiners,
         rpc=rpc,
         workdir=workdir,
         seed=seed,

@@ -73,6 +73,7 @@ class DemoOptions:
     rounds: int = 3
     malicious: bool = False
     free_riders: int = 0
+    late_joiners: int = 0  # the last ones start once round 2 is open, and join the running job
     rpc: str | None = None
     workdir: Path | None = None
     build: Path | None = None
@@ -188,6 +189,11 @@ class Demo:
             )
         if not 1 <= options.participants <= 16 or not 1 <= options.rounds <= 50:
             raise InputError("the demo takes 1..16 participants and 1..50 rounds")
+        if not 0 <= options.late_joiners < options.participants or (options.late_joiners and options.rounds < 3):
+            raise InputError(
+                "late joiners start in round 2: leave at least one participant to start the job "
+                "and give --rounds 3 or more"
+            )
         if options.malicious and options.rounds < 2:
             raise InputError("--malicious cuts units in round 2: give --rounds 2 or more")
         self.o = options
@@ -237,6 +243,10 @@ class Demo:
             self.url = self._start(self.rpc, self.deployment_file, self.keys)
         with self.phase("registration and job creation"):
             self.wait(lambda job: job["phase"] != "registering")
+        if self.o.late_joiners:
+            self.wait(lambda job: job["round"] >= 2)
+            for i in range(self.o.participants - self.o.late_joiners, self.o.participants):
+                self._spawn_participant(i)
 
     def finish(self) -> DemoResult:
         """Wait for the rounds, the settlement and every participant's exit; audit; collect the gas."""
@@ -343,7 +353,7 @@ class Demo:
             "--rounds",
             str(self.o.rounds),
             "--min-participants",
-            str(self.o.participants),
+            str(self.o.participants - self.o.late_joiners),
             "--round-timeout",
             "60",
             "--unit-price",
@@ -360,38 +370,42 @@ class Demo:
         self._spawn("aggregator", args)
         self.url = url
         self.wait(lambda job: True, what="the aggregator's service")
-        for i in range(self.o.participants):
-            behaviour = "free-rider" if i >= self.o.participants - self.o.free_riders else "honest"
-            self._spawn(
-                f"participant-{i}",
-                [
-                    "node",
-                    "participant",
-                    "--aggregator",
-                    url,
-                    "--rpc",
-                    rpc,
-                    "--key-file",
-                    str(keys[f"participant-{i}"]),
-                    "--build",
-                    str(self.build),
-                    "--state",
-                    str(self.workdir / f"participant-{i}"),
-                    "--shard",
-                    str(i),
-                    "--shards",
-                    str(self.o.participants),
-                    "--behaviour",
-                    behaviour,
-                    "--seed",
-                    str(self.o.seed + i),
-                    "--margin",
-                    "3",
-                    "--respond-delay",
-                    "2",
-                ],
-            )
+        self.on_progress("status page", url + "/")
+        for i in range(self.o.participants - self.o.late_joiners):
+            self._spawn_participant(i)
         return url
+
+    def _spawn_participant(self, i: int) -> None:
+        behaviour = "free-rider" if i >= self.o.participants - self.o.free_riders else "honest"
+        self._spawn(
+            f"participant-{i}",
+            [
+                "node",
+                "participant",
+                "--aggregator",
+                self.url,
+                "--rpc",
+                self.rpc,
+                "--key-file",
+                str(self.keys[f"participant-{i}"]),
+                "--build",
+                str(self.build),
+                "--state",
+                str(self.workdir / f"participant-{i}"),
+                "--shard",
+                str(i),
+                "--shards",
+                str(self.o.participants),
+                "--behaviour",
+                behaviour,
+                "--seed",
+                str(self.o.seed + i),
+                "--margin",
+                "3",
+                "--respond-delay",
+                "2",
+            ],
+        )
 
     def _check_processes(self) -> None:
         for name, process in self.processes.items():

@@ -18,8 +18,11 @@ def render(result: DemoResult, console: Console) -> None:
     title = f"Settlement of job {result.job_id[:18]}… ({result.options.variant}, {report.phase}"
     title += ", faulted)" if report.faulted else ")"
     table = Table(title=title)
-    for column in ("payee", "units", "escrow share (ETH)", "bond share (ETH)", "paid (ETH)", "status", "payout tx"):
-        table.add_column(column, justify="right" if column[0] in "uebp" and column != "payee" else "left")
+    table.add_column("payee", no_wrap=True, min_width=42)
+    for column in ("units", "escrow share (ETH)", "bond share (ETH)", "paid (ETH)"):
+        table.add_column(column, justify="right")
+    table.add_column("status")
+    table.add_column("payout tx", no_wrap=True)
     for p in result.payouts:
         victim = " (cut)" if result.options.malicious and p["payee"].lower() == (result.victim or "").lower() else ""
         table.add_row(
@@ -29,7 +32,7 @@ def render(result: DemoResult, console: Console) -> None:
             _eth(p["bond"]),
             _eth(p["amount"]),
             p["status"],
-            p["tx"][:18] + "…",
+            p["tx"][:10] + "…",
         )
     console.print(table)
     paid = sum(p["escrow"] for p in result.payouts)

@@ -48,6 +48,18 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.setup-fingerprint 2>/dev/null
   changed=1
 fi
 
+# The status-page test drives a real browser: Debian's chromium. Install it where apt may be used (root or
+# passwordless sudo), once; elsewhere that test skips and says why.
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ ! -e "$VENV/.chromium-tried" ]; then
+  touch "$VENV/.chromium-tried"
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo="no"; fi
+  if [ "$sudo" != "no" ]; then
+    log "installing chromium (Debian's package) for the status-page test"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        chromium; } >/dev/null 2>&1 || log "chromium could not be installed: the status-page test will skip"
+  fi
+fi
+
 # The committed test builds carry keys only; compile their r1cs and wasm from circuits/ (checked against
 # each manifest, so a build whose circuit sources changed is refused here). Fast when already present.
 for manifest in circuits/builds/*/manifest.json; do

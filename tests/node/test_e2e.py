@@ -47,9 +47,9 @@ def test_a_job_settles_with_participant_processes_and_the_free_rider_earns_nothi
         demo.close()
 
 
-def test_an_aggregator_and_a_participant_killed_mid_round_restart_and_the_job_settles_with_nothing_sent_twice(
+def test_an_aggregator_and_a_participant_killed_mid_round_restart_and_a_late_joiner_is_paid_with_nothing_sent_twice(
         tmp_path: Path) -> None:
-    demo = Demo(DemoOptions(participants=3, rounds=3, workdir=tmp_path))
+    demo = Demo(DemoOptions(participants=4, rounds=3, late_joiners=1, workdir=tmp_path))
     try:
         demo.prepare()
         demo.start()
@@ -65,6 +65,8 @@ def test_an_aggregator_and_a_participant_killed_mid_round_restart_and_the_job_se
         victim = demo.addresses["participant-1"].lower()
         paid = {p["payee"].lower(): p for p in result.payouts}
         assert paid[victim]["units"] > 0 and paid[victim]["status"] == "paid"
+        joiner = demo.addresses["participant-3"].lower()
+        assert paid[joiner]["units"] > 0 and paid[joiner]["status"] == "paid"  # joined the running job
     finally:
         demo.close()
 
