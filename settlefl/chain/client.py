@@ -71,7 +71,7 @@ class RetryingHTTPProvider(HTTPProvider):
                         "running and that --rpc names it"
                     ) from exc
                 time.sleep(min(delay, max(self.max_wait - waited, 0.05)))
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 2.0)  # a role notices within 2 s that the endpoint is back
                 continue
             if self._down_since is not None:
                 log.warning("the RPC endpoint %s answers again (down for %.1f s)", self.url,
@@ -383,8 +383,10 @@ class Sender:
                     in_flight = fees
                 except Web3RPCError as exc:
                     if _nonce_too_low(str(exc)):
-                        mined = self._mined(sent)
-                        if mined is not None:  # an earlier copy of this transaction made it
+                        # A copy of ours may hold the nonce: an earlier one, or this very one when the request
+                        # reached the node but its answer was lost and the provider retried it.
+                        mined = self._mined([*sent, HexBytes(signed.hash)])
+                        if mined is not None:
                             return self._finish(mined, label)
                         log.info("nonce %d of %s was used by another transaction; resynchronising from the chain",
                                  nonce, self.address)
