@@ -50,8 +50,6 @@ from tests.roles.conftest import BOUNDS, SIGNING_KEY, World, new_account
 from tests.roles.onchain import Balances, assert_sound, calls
 from tests.roles.proxy import OutageProxy
 
-pytestmark = pytest.mark.slow
-
 PRICE = 10**12  # JobPlan's default unit price
 
 
@@ -81,6 +79,7 @@ def settle(world: World, aggregator: Aggregator) -> None:
 # -------------------------------------------------------------------------------- reorganisations
 
 
+@pytest.mark.slow
 def test_a_reorg_that_orphans_two_commits_is_rolled_back_and_the_same_commits_are_mined_again(
         world: World, caplog: pytest.LogCaptureFixture) -> None:
     since = world.chain.block_number()
@@ -130,6 +129,7 @@ def test_a_reorg_that_orphans_two_commits_is_rolled_back_and_the_same_commits_ar
     assert_sound(world.chain, world.settle, aggregator.job_id)
 
 
+@pytest.mark.slow
 def test_a_reorg_that_orphans_a_participants_challenge_puts_back_that_challenge_and_never_a_second_one(
         world: World) -> None:
     since = world.chain.block_number()
@@ -204,6 +204,7 @@ def proxy(anvil: Anvil) -> Iterator[OutageProxy]:
         yield p
 
 
+@pytest.mark.slow
 def test_the_rpc_endpoint_stopped_for_ten_seconds_is_logged_once_and_the_step_completes_when_it_is_back(
         proxy: OutageProxy, deployment: Deployment, prover: Prover, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
@@ -237,6 +238,7 @@ def test_the_rpc_endpoint_stopped_for_ten_seconds_is_logged_once_and_the_step_co
     assert_sound(world.chain, world.settle, aggregator.job_id)
 
 
+@pytest.mark.slow
 def test_an_endpoint_down_for_longer_than_max_wait_raises_rpc_unavailable_saying_what_to_check(
         proxy: OutageProxy) -> None:
     chain = Chain(proxy.url, max_wait=2)
@@ -264,9 +266,11 @@ def _deploy_with(chain: Chain, deployment: Deployment, swapped: dict[Circuit, st
     verifiers = {**record.verifiers, **{c.value: a for c, a in swapped.items()}}
     build = (record.participants, record.batch, *(verifiers[c.value] for c in VERIFIER_ORDER))
     start = chain.block_number()
-    address = deployer.deploy_code(load_artifact("SettleFL"), ([build], [], BOUNDS.as_abi()), "SettleFL")
-    return Deployment(chain_id=chain.chain_id, settlefl=address,
-                      extension=SettleFL(chain, address).contract.functions.extension().call(), deploy_block=start,
+    extension = deployer.deploy_code(load_artifact("SettleFLExtension"), ([build], BOUNDS.as_abi()),
+                                     "SettleFLExtension")
+    address = deployer.deploy_code(load_artifact("SettleFL"), ([build], [], BOUNDS.as_abi(), extension), "SettleFL")
+    assert SettleFL(chain, address).contract.functions.extension().call() == extension
+    return Deployment(chain_id=chain.chain_id, settlefl=address, extension=extension, deploy_block=start,
                       builds=[BuildRecord(**{**record.model_dump(), "verifiers": verifiers})],
                       bounds=deployment.bounds)
 
@@ -286,6 +290,7 @@ def test_a_deployment_with_an_accept_everything_verifier_is_refused_naming_the_c
         check_deployment(chain, forged, {forged.builds[0].name: COMMITTED_BUILD})
 
 
+@pytest.mark.slow
 def test_a_deployment_with_another_builds_verifier_is_refused_naming_the_circuit(
         chain: Chain, deployment: Deployment) -> None:
     other = verifier_artifact(OTHER_BUILD, Manifest.load(OTHER_BUILD), Circuit.TRANSITION)

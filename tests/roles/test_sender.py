@@ -18,8 +18,6 @@ from settlefl.roles.store import RoleStore
 from tests.roles.conftest import BOUNDS, World, new_account
 from tests.roles.onchain import mining_paused
 
-pytestmark = pytest.mark.slow
-
 
 def transfer(account: LocalAccount, value: int = 1) -> TxParams:
     return {"to": account.address, "value": value, "gas": 21_000}  # type: ignore[typeddict-item]
@@ -93,6 +91,7 @@ def test_a_stuck_transaction_is_replaced_with_higher_fees_and_the_replacement_is
     assert chain.w3.eth.get_transaction_count(account.address) == 1  # one transfer, whichever copy
 
 
+@pytest.mark.slow
 def test_a_revert_is_decoded_into_the_contracts_custom_error_with_its_arguments(world: World) -> None:
     aggregator = world.aggregator(2)
     addresses = [world.accounts[n].address for n in sorted(world.participants)]
@@ -115,6 +114,7 @@ def test_a_revert_is_decoded_into_the_contracts_custom_error_with_its_arguments(
     assert world.chain.w3.eth.get_transaction_count(late.account.address) == 1  # it was mined, and failed
 
 
+@pytest.mark.slow
 def test_a_journaled_transaction_is_resumed_as_the_same_bytes_after_the_sender_is_lost(chain: Chain) -> None:
     account = new_account(chain)
     journal = RoleStore(":memory:")
