@@ -6,7 +6,10 @@
 * :class:`Sender` sends an account's transactions: its own nonce (resynchronised from the chain after
   "nonce too low"), EIP-1559 fees under a user cap, receipts awaited with a timeout, a stuck transaction
   replaced with bumped fees, and every revert decoded into the contract's custom error before anything is
-  sent (gas estimation replays the call) or after (a mined failure is replayed at its block).
+  sent (gas estimation replays the call) or after (a mined failure is replayed at its block). With a
+  journal, every signed copy is recorded before it is broadcast: a restarted process resumes the very
+  same transaction (:meth:`Sender.resume`), and after a chain reorganisation :meth:`Sender.recover` puts
+  back the journaled transactions the reorganisation removed, in nonce order, as the same signed bytes.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ class RetryingHTTPProvider(HTTPProvider):
                         "running and that --rpc names it"
                     ) from exc
                 time.sleep(min(delay, max(self.max_wait - waited, 0.05)))
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 2.0)  # a role notices within 2 s that the endpoint is back
                 continue
             if self._down_since is not None:
                 log.warning("the RPC endpoint %s answers again (down for %.1f s)", self.url,
@@ -146,6 +149,21 @@ class TxJournal(Protocol):
 
     def journal_status(self, key: str, status: str) -> None: ...
 
+    def journal_entries(self) -> list[JournalEntry]:
+        """Every entry, oldest update first."""
+        ...
+
+
+def _already_known(message: str) -> bool:
+    """Whether a node refused a transaction because it already holds it (geth, anvil, besu, nethermind)."""
+    message = message.lower()
+    return any(s in message for s in ("already known", "already imported", "known transaction", "alreadyknown"))
+
+
+def _nonce_too_low(message: str) -> bool:
+    message = message.lower()
+    return "nonce too low" in message or "nonce is too low" in message
+
 
 class Sender:
     """Sends one account's transactions (the account's key never leaves this object; nothing logs it).
@@ -213,15 +231,52 @@ class Sender:
                     self.resync()
                     return None
                 continue
-            for raw in entry.raws[-1:]:
-                try:
-                    self.chain.w3.eth.send_raw_transaction(raw)
-                except Web3RPCError as exc:
-                    if "already known" not in str(exc).lower() and "nonce" not in str(exc).lower():
-                        raise
+            self._rebroadcast(entry.raws[-1])
             if time.monotonic() - started > self.receipt_timeout:
                 raise TransactionTimeout(f"{label or key}: the journaled transaction was not mined in time")
             time.sleep(self.poll)
+
+    def _rebroadcast(self, raw: bytes) -> None:
+        """Send already-signed bytes again; a node that holds them, or has mined them, is fine."""
+        try:
+            self.chain.w3.eth.send_raw_transaction(raw)
+        except Web3RPCError as exc:
+            if not (_already_known(str(exc)) or _nonce_too_low(str(exc))):
+                raise
+
+    def recover(self) -> list[str]:
+        """After a chain reorganisation: put back every journaled transaction of this account that is no
+        longer in the chain, and forget the local nonce.
+
+        A transaction whose nonce is at or above the account's count in the (new) canonical chain cannot be
+        mined there: the reorganisation removed it (or it never was mined). Each is re-broadcast as the very
+        same signed bytes (the action keeps its nonce: it can never happen twice), in nonce order, so that
+        none waits forever behind a gap the reorganisation left. Its journal entry goes back to ``sent``:
+        the role that decides the action again resumes it (:meth:`resume`) instead of sending anew.
+        Returns the keys re-broadcast.
+        """
+        self.resync()
+        if self.journal is None:
+            return []
+        latest = int(self.chain.w3.eth.get_transaction_count(self.account.address, "latest"))
+        newest: dict[int, JournalEntry] = {}
+        for entry in self.journal.journal_entries():  # oldest update first: the newest entry of a nonce wins
+            if entry.status != "failed" and entry.nonce >= latest:
+                newest[entry.nonce] = entry
+        resent = []
+        for nonce in sorted(newest):
+            entry = newest[nonce]
+            try:
+                self._rebroadcast(entry.raws[-1])
+            except Web3RPCError as exc:  # e.g. the new chain left too little ETH: the next decision sees it
+                log.warning("could not re-broadcast %s (nonce %d) after a reorganisation: %s", entry.key, nonce, exc)
+                continue
+            self.journal.journal_status(entry.key, "sent")
+            resent.append(entry.key)
+        if resent:
+            log.warning("a chain reorganisation removed %d transaction(s) of %s; the same signed transactions "
+                        "were sent again: %s", len(resent), self.address, ", ".join(resent))
+        return resent
 
     @property
     def address(self) -> str:
@@ -240,24 +295,40 @@ class Sender:
 
     # ------------------------------------------------------------------------------------ fees
 
-    def _fees(self, bump: int = 0) -> tuple[int, int]:
+    def _market_fees(self) -> tuple[int, int, int]:
+        """``(base fee, max fee, tip)`` the network asks for now, before the user's cap."""
         base = int(self.chain.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
         try:
             tip = int(self.chain.w3.eth.max_priority_fee)
         except (Web3RPCError, ValueError):
             tip = 10**9
         tip = max(tip, 1)
-        max_fee = 2 * base + tip
-        for _ in range(bump):  # a replacement must raise both fees by at least 10%
-            tip = tip * 9 // 8 + 1
-            max_fee = max_fee * 9 // 8 + 1
+        return base, 2 * base + tip, tip
+
+    def _fees(self) -> tuple[int, int]:
+        """``(maxFeePerGas, maxPriorityFeePerGas)`` for a new transaction, under the user's cap."""
+        base, max_fee, tip = self._market_fees()
         if self.fee_cap_wei is not None:
             if base > self.fee_cap_wei:
                 raise FeeCapExceeded(
-                    f"the base fee is {base} wei per gas, above your cap of {self.fee_cap_wei}: wait, or raise the cap"
+                    f"the base fee is {base} wei per gas, above your cap of {self.fee_cap_wei}: nothing was sent; "
+                    "wait for cheaper blocks, or raise the cap"
                 )
             max_fee = min(max_fee, self.fee_cap_wei)
             tip = min(tip, max_fee)
+        return max_fee, tip
+
+    def _bumped(self, previous: tuple[int, int]) -> tuple[int, int] | None:
+        """Fees for a replacement of a copy sent with ``previous`` fees: both raised by 12.5% (nodes want at
+        least 10%), or today's if higher; None when the user's cap leaves no room for a valid replacement."""
+        _, max_fee, tip = self._market_fees()
+        max_fee = max(max_fee, previous[0] * 9 // 8 + 1)
+        tip = max(tip, previous[1] * 9 // 8 + 1)
+        if self.fee_cap_wei is not None:
+            max_fee = min(max_fee, self.fee_cap_wei)
+            tip = min(tip, max_fee)
+        if max_fee * 10 < previous[0] * 11 or tip * 10 < previous[1] * 11:
+            return None
         return max_fee, tip
 
     # ------------------------------------------------------------------------------------ sending
@@ -278,43 +349,74 @@ class Sender:
         return self.send_raw(tx, label)
 
     def send_raw(self, tx: TxParams, label: str) -> TxReceipt:
-        """Sign ``tx`` with our nonce and fees, send it, replace it with bumped fees while it is stuck."""
+        """Sign ``tx`` with our nonce and fees, send it, replace it with bumped fees while it is stuck.
+
+        Every copy shares the nonce, so at most one of them is ever mined. "nonce too low" means another
+        sender used this account: unless a copy of ours was mined, the nonce is read from the chain again.
+        """
         started = time.monotonic()
         sent: list[HexBytes] = []
-        bump = 0
+        in_flight: tuple[int, int] | None = None  # the fees of the newest copy sent, None before the first
+        nonce = self._next_nonce()
+        capped = False
         while True:
-            nonce = self._next_nonce()
-            max_fee, tip = self._fees(bump)
-            full = cast(TxParams, {**tx, "nonce": nonce, "chainId": self.chain.chain_id, "maxFeePerGas": max_fee,
-                                   "maxPriorityFeePerGas": tip})
-            full.pop("gasPrice", None)
-            signed = self.account.sign_transaction(cast(dict[str, Any], full))
-            if self.journal is not None and self._key is not None:
-                self.journal.journal_sent(self._key, nonce, bytes(signed.raw_transaction), HexBytes(signed.hash).hex())
-            try:
-                tx_hash = self.chain.w3.eth.send_raw_transaction(signed.raw_transaction)
-                sent.append(tx_hash)
-            except Web3RPCError as exc:
-                message = str(exc).lower()
-                if "nonce too low" in message or "nonce is too low" in message:
-                    mined = self._mined(sent)
-                    if mined is not None:  # an earlier copy of this transaction made it
-                        return self._finish(mined, label)
-                    log.info("nonce %d was used meanwhile; resynchronising from the chain", nonce)
-                    self.resync()
-                    continue
-                if "already known" not in message:
-                    raise
+            if in_flight is None:
+                fees: tuple[int, int] | None = self._fees()  # may refuse (FeeCapExceeded) before anything is sent
+            else:
+                fees = self._bumped(in_flight)
+                if fees is None and not capped:
+                    capped = True
+                    log.warning("%s is not mined after %.0f s and your fee cap of %s wei per gas leaves no room to "
+                                "replace it with higher fees; still waiting for it", label, self.bump_after,
+                                self.fee_cap_wei)
+            if fees is not None:
+                max_fee, tip = fees
+                full = cast(TxParams, {**tx, "nonce": nonce, "chainId": self.chain.chain_id, "maxFeePerGas": max_fee,
+                                       "maxPriorityFeePerGas": tip})
+                full.pop("gasPrice", None)
+                signed = self.account.sign_transaction(cast(dict[str, Any], full))
+                if self.journal is not None and self._key is not None:
+                    self.journal.journal_sent(self._key, nonce, bytes(signed.raw_transaction),
+                                              HexBytes(signed.hash).hex())
+                try:
+                    sent.append(self.chain.w3.eth.send_raw_transaction(signed.raw_transaction))
+                    in_flight = fees
+                except Web3RPCError as exc:
+                    if _nonce_too_low(str(exc)):
+                        # A copy of ours may hold the nonce: an earlier one, or this very one when the request
+                        # reached the node but its answer was lost and the provider retried it.
+                        mined = self._mined([*sent, HexBytes(signed.hash)])
+                        if mined is not None:
+                            return self._finish(mined, label)
+                        log.info("nonce %d of %s was used by another transaction; resynchronising from the chain",
+                                 nonce, self.address)
+                        self.resync()
+                        nonce, in_flight, sent = self._next_nonce(), None, []
+                        continue
+                    if _already_known(str(exc)):
+                        sent.append(HexBytes(signed.hash))
+                        in_flight = fees
+                    elif in_flight is None:
+                        raise
+                    else:  # a replacement the node refuses (underpriced): the copy in flight still counts
+                        log.info("the node refused a replacement of %s (%s); waiting for the copy in flight", label,
+                                 exc)
             receipt = self._wait(sent, self.bump_after)
             if receipt is not None:
                 return self._finish(receipt, label)
             if time.monotonic() - started > self.receipt_timeout:
-                raise TransactionTimeout(
-                    f"{label} was not mined within {self.receipt_timeout:.0f} s (last hash "
-                    f"{sent[-1].hex() if sent else '-'}): the network may be congested or your fee cap too low"
-                )
-            bump += 1
-            log.info("%s is not mined after %.0f s; replacing it with fees raised by 12.5%%", label, self.bump_after)
+                raise TransactionTimeout(f"{label} was not mined within {self.receipt_timeout:.0f} s (nonce {nonce}, "
+                                         f"last hash {sent[-1].hex() if sent else '-'}): {self._stuck_reason(nonce)}")
+            if fees is not None:
+                log.info("%s is not mined after %.0f s; replacing it with higher fees", label, self.bump_after)
+
+    def _stuck_reason(self, nonce: int) -> str:
+        pending = int(self.chain.w3.eth.get_transaction_count(self.account.address, "pending"))
+        if pending < nonce:
+            return (f"the node knows only {pending} transactions of {self.address}, so nonce {nonce} cannot be mined "
+                    "(a reorganisation or a node restart dropped earlier ones); restart the role: it resumes from its "
+                    "journal")
+        return "the network may be congested, or your fee cap too low"
 
     def still_mined(self, entry: JournalEntry) -> bool:
         """Whether one of a journaled action's transactions is (still) in the chain."""

@@ -6,7 +6,11 @@ log with the contract's ABI, stores it in an :class:`EventStore` (SQLite) keyed 
 restarted process resumes where it stopped. On every poll it first checks that the last block it read is
 still canonical; if not (a reorganisation), it walks back to the newest stored block the chain still has,
 deletes everything above it and re-reads from there. Whatever a role derives from events must be a
-function of the stored events, so a reorg rolls derived state back by construction.
+function of the stored events, so a reorg rolls derived state back by construction. A range is stored
+only if the hash of its last block is the same before and after its logs were read (a reorganisation
+during the read is retried, never half-stored), and every rollback is remembered in the store
+(:meth:`EventStore.reorg_pending`) until the role has dealt with it (put back its own transactions the
+reorganisation removed), even across a crash.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3.contract import Contract
-from web3.exceptions import MismatchedABI
+from web3.exceptions import BlockNotFound, MismatchedABI
 
 from settlefl.chain.client import Chain
 
@@ -128,14 +132,31 @@ class EventStore:
         return [(int(n), str(h)) for n, h in rows]
 
     def rewind(self, name: str, keep_through: int) -> int:
-        """Forget every event and block above ``keep_through``; returns how many events were dropped."""
+        """Forget every event and block above ``keep_through`` and remember the reorganisation (see
+        :meth:`reorg_pending`); returns how many events were dropped."""
         with self._lock:
             self._db.execute("BEGIN")
             dropped = self._db.execute("DELETE FROM events WHERE block_number > ?", (keep_through,)).rowcount
             self._db.execute("DELETE FROM blocks WHERE number > ?", (keep_through,))
             self._db.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)", (name, keep_through))
+            marker = self._reorg_key(name)
+            row = self._db.execute("SELECT block FROM cursors WHERE name = ?", (marker,)).fetchone()
+            self._db.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?)",
+                             (marker, keep_through if row is None else min(int(row[0]), keep_through)))
             self._db.execute("COMMIT")
         return int(dropped)
+
+    @staticmethod
+    def _reorg_key(name: str) -> str:
+        return f"reorg:{name}"
+
+    def reorg_pending(self, name: str) -> int | None:
+        """The lowest block kept by a rollback of ``name`` not yet :meth:`cleared <clear_reorg>` (None if none)."""
+        return self.cursor(self._reorg_key(name))
+
+    def clear_reorg(self, name: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM cursors WHERE name = ?", (self._reorg_key(name),))
 
     def events(self, job_id: bytes | None = None) -> list[ChainEvent]:
         """Stored events in chain order (all, or one job's)."""
@@ -181,8 +202,7 @@ class EventWatcher:
         if cursor is None:
             return False
         for number, stored_hash in self.store.known_blocks(cursor):
-            block = self.chain.w3.eth.get_block(number)
-            if HexBytes(block["hash"]).hex() == stored_hash:
+            if self._hash(number) == stored_hash:
                 if number == cursor:
                     return False
                 dropped = self.store.rewind(self.name, number)
@@ -203,6 +223,7 @@ class EventWatcher:
         if start > head:
             return PollResult([], reorged, start - 1)
         end = min(head, start + self.max_range - 1)
+        end_hash = self._hash(end)
         logs = self.chain.w3.eth.get_logs({"address": self.contract.address, "fromBlock": start, "toBlock": end})
         events, times = [], {}
         for entry in logs:
@@ -211,13 +232,29 @@ class EventWatcher:
                 continue
             number = int(entry["blockNumber"])
             if number not in times:
-                times[number] = self.chain.timestamp(number)
+                try:
+                    times[number] = self.chain.timestamp(number)
+                except BlockNotFound:  # rolled back while being read: caught below
+                    end_hash = None
+                    break
             events.append(ChainEvent(event.event, dict(event.args), number, HexBytes(entry["blockHash"]).hex(),
                                      int(entry["logIndex"]), HexBytes(entry["transactionHash"]).hex(), times[number]))
+        if end_hash is None or self._hash(end) != end_hash:
+            # The chain reorganised while the logs were read: they may mix two chains. Store nothing; the next
+            # poll sees the reorganisation (or not) and reads the range again.
+            log.info("blocks %d..%d changed while their logs were read; reading them again", start, end)
+            return PollResult([], reorged, start - 1)
         blocks = {e.block_number: e.block_hash for e in events}
-        blocks[end] = HexBytes(self.chain.w3.eth.get_block(end)["hash"]).hex()
+        blocks[end] = end_hash
         self.store.save(self.name, events, blocks, end)
         return PollResult(events, reorged, end)
+
+    def _hash(self, number: int) -> str | None:
+        """The canonical hash of block ``number`` (None when the chain is shorter now: a rollback)."""
+        try:
+            return HexBytes(self.chain.w3.eth.get_block(number)["hash"]).hex()
+        except BlockNotFound:
+            return None
 
     def sync(self) -> list[ChainEvent]:
         """Poll until caught up with the confirmed head; returns the new events."""

@@ -104,8 +104,17 @@ class JobFollower:
         return self.ctx.prover.params
 
     def refresh(self) -> JobProjection:
-        """Read new events and recompute the job from them (a reorg rolls everything back by construction)."""
+        """Read new events and recompute the job from them (a reorg rolls everything back by construction).
+
+        After a reorganisation, the transactions of this role's account that it removed are put back first
+        (the same signed bytes, in nonce order: :meth:`~settlefl.chain.client.Sender.recover`), so no action
+        is sent twice and none waits behind a nonce gap; the store remembers the reorganisation until then.
+        """
         self.watcher.sync()
+        if self.events.reorg_pending(self.watcher.name) is not None:
+            self.ctx.sender.recover()
+            self.events.clear_reorg(self.watcher.name)
+            self.watcher.sync()
         job = project(self.job_id, self.events.events(self.job_id), self.read_calldata)
         if job is None:
             raise LookupError(f"job 0x{self.job_id.hex()} has no JobCreated event on this chain (yet)")

@@ -165,6 +165,12 @@ class RoleStore:
         with self._lock:
             self._db.execute("UPDATE txs SET status = ?, updated = ? WHERE key = ?", (status, time.time(), key))
 
+    def journal_entries(self) -> list[JournalEntry]:
+        """Every journaled action, oldest update first."""
+        with self._lock:
+            rows = self._db.execute("SELECT key FROM txs ORDER BY updated, rowid").fetchall()
+        return [e for e in (self.journal_get(str(r[0])) for r in rows) if e is not None]
+
     def journal_keys(self, status: str | None = None) -> list[str]:
         with self._lock:
             if status is None:
