@@ -23,8 +23,15 @@ stage_lint() {
 }
 
 stage_python() {
-  say "python: pytest $*"
-  .venv/bin/python -m pytest "$@"
+  # Two workers (pytest-xdist), one test file each at a time: most tests wait on anvil, node or a child
+  # process, so two interleave well even on two cores. PYTEST_WORKERS=0 runs in one process.
+  local workers=${PYTEST_WORKERS:-2}
+  say "python: pytest with $workers workers $*"
+  if [ "$workers" = 0 ]; then
+    .venv/bin/python -m pytest "$@"
+  else
+    .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
+  fi
 }
 
 stage_foundry() {
