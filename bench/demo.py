@@ -87,7 +87,7 @@ def main() -> None:
     if args.fresh_clone:
         record["fresh_clone"] = fresh_clone()
     RESULTS.write_text(json.dumps(record, indent=2) + "\n")
-    console = Console()
+    console = Console(width=150)
     phases = list(next(iter(results.values()))["phases"]) if results else []
     table = Table(title=f"settlefl demo, seconds per phase ({os.cpu_count()} CPUs, load {record['load']:.1f})")
     table.add_column("scenario")
