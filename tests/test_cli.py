@@ -164,3 +164,29 @@ def test_a_development_build_warns_exactly_once(tmp_path: Path, repo_root: Path)
     assert result.exit_code == 0, result.output
     assert result.output.count("DEVELOPMENT powers of tau") == 1, result.output
     assert (tmp_path / "builds" / "n16_b16_k32_j1" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--variant", "zk"], "choose cc or cp"),
+        (["--variant", "cp", "--malicious"], "only Commit-and-Challenge"),
+        (["--participants", "40"], "1..16 participants"),
+        (["--malicious", "--rounds", "1"], "--rounds 2 or more"),
+        (["--late-joiners", "2", "--participants", "2"], "late joiners"),
+    ],
+)
+def test_the_demo_refuses_options_it_cannot_play_in_one_line_before_starting_anything(
+        args: list[str], fragment: str, tmp_path: Path) -> None:
+    result = run("demo", "--workdir", str(tmp_path / "demo"), *args)
+    assert_one_error_line(result, fragment)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_an_aggregator_given_a_deployment_record_that_does_not_exist_fails_in_one_line(tmp_path: Path) -> None:
+    key = tmp_path / "key.json"
+    assert run("keygen", "--ethereum", str(key)).exit_code == 0
+    result = run("node", "aggregator", "--rpc", "http://127.0.0.1:9", "--key-file", str(key), "--receipt-key-file",
+                 str(key), "--deployment", str(tmp_path / "missing.json"), "--build", str(COMMITTED_BUILD),
+                 "--state", str(tmp_path / "state"))
+    assert_one_error_line(result, "missing.json")
