@@ -70,11 +70,14 @@ for manifest in circuits/builds/*/manifest.json; do
   case "$result" in *"nothing (all present)"*) ;; *) log "$result" ;; esac
 done
 
+# The Python side loads the contracts' ABIs and bytecode from contracts/out/: keep it current with the
+# sources (forge skips unchanged files, so this costs a second when nothing changed).
+scripts/foundry forge build --offline --quiet
+
 if [ -n "$changed" ] || [ "$force_check" = "--check" ]; then
   log "checking the toolchain"
   scripts/foundry anvil --version | head -1 >&2
   scripts/solc --version | tail -1 >&2
-  scripts/foundry forge build --offline --quiet
   probe=$(mktemp -d)
   trap 'rm -rf "$probe"' EXIT
   cat > "$probe/probe.circom" <<'CIRCOM'
