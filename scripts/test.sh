@@ -3,7 +3,7 @@
 #   lint     ruff (style, imports, likely bugs) and mypy --strict over every Python directory
 #   python   pytest: the library, the circuits (real witnesses and proofs), real anvil chains, the wheel
 #   foundry  forge test and the gas snapshot check, with the real forge binary (scripts/foundry): the
-#            npm launcher node_modules/.bin/forge exits 0 even when tests fail
+#            npm launcher of forge (under node_modules/.bin) exits 0 even when tests fail
 #
 #   scripts/test.sh                     every stage (what `make test` and CI run)
 #   scripts/test.sh lint|python|foundry [PYTEST ARGS]    one stage; e.g. `scripts/test.sh python -m "not slow"`
