@@ -32,6 +32,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from settlefl.chain.contract import Phase, Variant
+from settlefl.errors import InputError
 from settlefl.roles.aggregator import Aggregator, JobPlan
 from settlefl.roles.follower import RoleContext
 from settlefl.state.words import address_to_int
@@ -80,9 +81,9 @@ class FLJob:
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.min_participants < 1 or self.round_timeout <= 0:
-            raise ValueError("a job needs at least one round and one participant, and a positive round timeout")
+            raise InputError("a job needs at least one round and one participant, and a positive round timeout")
         if self.plan.max_units // self.rounds < 1:
-            raise ValueError("the budget (max units) must give every round at least one unit")
+            raise InputError("the budget (max units) must give every round at least one unit: raise --max-units")
 
     @property
     def budget_per_round(self) -> int:
@@ -127,6 +128,7 @@ class AggregatorNode:
             self.aggregator = role.resume(ctx, signing_key)
         self.last_error: str | None = None
         self.events: list[str] = []
+        self._model_hashes: dict[int, str] = {}
 
     # ---------------------------------------------------------------------------------- reading
 
@@ -159,7 +161,7 @@ class AggregatorNode:
             "round_status": record.status if record else None,
             "round_deadline": record.deadline if record else None,
             "model_round": model_round,
-            "model_hash": hash_bytes(self.store.model_path(model_round).read_bytes()),
+            "model_hash": self.model_bytes(model_round)[1],
             "participants": self.store.participants(),
             "min_participants": self.job.min_participants,
             "max_upload_bytes": self.max_upload,
@@ -183,7 +185,9 @@ class AggregatorNode:
         if not path.exists():
             raise Refused(404, f"there is no global model for round {r} (yet)")
         data = path.read_bytes()
-        return data, hash_bytes(data)
+        if r not in self._model_hashes:  # a round's model never changes once written; every poll asks for it
+            self._model_hashes[r] = hash_bytes(data)
+        return data, self._model_hashes[r]
 
     def receipts(self, address: str) -> list[dict[str, Any]]:
         """Every receipt signed for ``address`` so far, oldest first."""
