@@ -397,15 +397,9 @@ def audit_command(
     from settlefl.audit.auditor import audit
     from settlefl.audit.render import render
     from settlefl.chain.client import Chain
-    from settlefl.errors import InputError
+    from settlefl_node.onchain import parse_job_id
 
-    try:
-        job_id = bytes.fromhex(job.removeprefix("0x"))
-    except ValueError:
-        job_id = b""
-    if len(job_id) != 32:
-        raise InputError(f"--job {job!r} is not 32 bytes of hex")
-    report = audit(Chain(rpc), contract, job_id, build if build else _local_builds(), from_block=from_block)
+    report = audit(Chain(rpc), contract, parse_job_id(job), build if build else _local_builds(), from_block=from_block)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -161,7 +161,7 @@ class AggregatorNode:
             "round_status": record.status if record else None,
             "round_deadline": record.deadline if record else None,
             "model_round": model_round,
-            "model_hash": self.model_bytes(model_round)[1],
+            "model_hash": self.model_hash(model_round),
             "participants": self.store.participants(),
             "min_participants": self.job.min_participants,
             "max_upload_bytes": self.max_upload,
@@ -184,10 +184,14 @@ class AggregatorNode:
         path = self.store.model_path(r)
         if not path.exists():
             raise Refused(404, f"there is no global model for round {r} (yet)")
-        data = path.read_bytes()
-        if r not in self._model_hashes:  # a round's model never changes once written; every poll asks for it
-            self._model_hashes[r] = hash_bytes(data)
-        return data, self._model_hashes[r]
+        return path.read_bytes(), self.model_hash(r)
+
+    def model_hash(self, round_number: int) -> str:
+        """The sha256 of round ``round_number``'s model, hashed once: a round's model never changes once
+        written, and every participant's poll of ``/api/job`` asks for it."""
+        if round_number not in self._model_hashes:
+            self._model_hashes[round_number] = hash_bytes(self.store.model_path(round_number).read_bytes())
+        return self._model_hashes[round_number]
 
     def receipts(self, address: str) -> list[dict[str, Any]]:
         """Every receipt signed for ``address`` so far, oldest first."""
@@ -278,14 +282,12 @@ class AggregatorNode:
                 )
             if record.status != "collecting" or time.time() > record.deadline:
                 raise Refused(409, f"round {round_number} closed before this upload arrived")
-            if self.store.upload(round_number, address) is not None:
-                raise Refused(409, f"{address} already uploaded an update for round {round_number}")
             try:
-                state = decode(data, expected=self.layout, max_bytes=self.max_upload)
+                decode(data, expected=self.layout, max_bytes=self.max_upload)  # the job's model, or refused
             except Exception as exc:  # noqa: BLE001 - any decoding failure is the uploader's: say why
                 raise Refused(422, f"the update is not this job's model: {exc}") from None
-            del state
-            self.store.add_update(UploadRecord(round_number, address, update_hash, samples), data, signature)
+            if not self.store.add_update(UploadRecord(round_number, address, update_hash, samples), data, signature):
+                raise Refused(409, f"{address} already uploaded an update for round {round_number}")
         self._note(f"round {round_number}: update from {address}")
         return {"round": round_number, "participant": address, "update_hash": update_hash, "stored": True}
 
@@ -335,8 +337,7 @@ class AggregatorNode:
         self._note(f"job 0x{self.job_id.hex()} created on chain")
 
     def _open_round(self, r: int) -> None:
-        model_hash = hash_bytes(self.store.model_path(r).read_bytes())
-        self.store.open_round(r, model_hash, time.time() + self.job.round_timeout)
+        self.store.open_round(r, self.model_hash(r), time.time() + self.job.round_timeout)
         self.store.put("round", r)
         log.info("round %d open for updates until %.0f s from now", r, self.job.round_timeout)
 

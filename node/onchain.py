@@ -1,4 +1,7 @@
-"""The command-line shells of the chain-side tools: ``settlefl deploy`` and ``settlefl watch``.
+"""The chain side of the node: ``settlefl deploy``, ``settlefl watch``, and how every node builds its role.
+
+:func:`role_context` is the one place a node turns a deployment record, a key and a circuit build into a
+role's context; it checks the deployment's verifiers against the build first.
 
 Each is a thin layer over :mod:`settlefl.chain` and :mod:`settlefl.roles`: parse options, build the
 objects, run, print for a person. Keys come from 0600 key files and are never printed.
@@ -10,6 +13,7 @@ import logging
 import time
 from pathlib import Path
 
+from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.table import Table
 
@@ -22,6 +26,7 @@ from settlefl.chain.keys import load_account
 from settlefl.circuits.manifest import Manifest
 from settlefl.circuits.prover import Prover
 from settlefl.errors import InputError
+from settlefl.files import require_file
 from settlefl.roles.follower import RoleContext, Timing
 from settlefl.roles.participant import Watchtower
 from settlefl.roles.store import RoleStore
@@ -60,14 +65,10 @@ def deploy(rpc: str, key_file: Path, builds: list[Path], bounds: Bounds, out: Pa
 def watch(rpc: str, key_file: Path, deployment_file: Path, job: str, receipts: Path, build: Path,
           state: Path | None, interval: float, once: bool) -> None:
     """Defend the participants whose receipts lie in ``receipts`` until their job completes."""
-    job_id = _job_id(job)
+    job_id = parse_job_id(job)
     chain = Chain(rpc)
-    deployment = Deployment.model_validate_json(deployment_file.read_text())
-    check_deployment(chain, deployment, {Manifest.load(build).build: build})
-    settle = SettleFL(chain, deployment.settlefl)
-    account = load_account(key_file)
     store = RoleStore(state or settings().state_dir / f"watchtower-{job_id.hex()[:16]}.sqlite")
-    ctx = RoleContext(chain, settle, deployment, settle.sender(account), store, Prover(build), Timing())
+    ctx = role_context(chain, load_deployment(deployment_file), load_account(key_file), build, store, Timing())
     tower = Watchtower(ctx, job_id)
     seen: set[Path] = set()
     while True:
@@ -85,7 +86,8 @@ def watch(rpc: str, key_file: Path, deployment_file: Path, job: str, receipts: P
         time.sleep(interval)
 
 
-def _job_id(job: str) -> bytes:
+def parse_job_id(job: str) -> bytes:
+    """The 32 bytes of a ``--job`` option (0x and 64 hex digits); :class:`InputError` otherwise."""
     try:
         value = bytes.fromhex(job.removeprefix("0x"))
     except ValueError:
@@ -93,3 +95,21 @@ def _job_id(job: str) -> bytes:
     if len(value) != 32:
         raise InputError(f"--job {job!r} is not 32 bytes of hex")
     return value
+
+
+def load_deployment(path: Path) -> Deployment:
+    """A deployment record written by ``settlefl deploy``."""
+    record = require_file(path, "deployment record", "pass the file `settlefl deploy` wrote")
+    return Deployment.model_validate_json(record.read_text())
+
+
+def role_context(chain: Chain, deployment: Deployment, account: LocalAccount, build: Path, store: RoleStore,
+                 timing: Timing) -> RoleContext:
+    """Everything a role acts with, once the deployment's verifiers are checked against ``build``.
+
+    Every node builds its role this way: nobody acts for a deployment whose verifiers are not the build's.
+    """
+    prover = Prover(build)
+    check_deployment(chain, deployment, {prover.params.name: build})
+    settle = SettleFL(chain, deployment.settlefl)
+    return RoleContext(chain, settle, deployment, settle.sender(account), store, prover, timing)

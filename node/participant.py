@@ -22,11 +22,11 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from settlefl.chain.client import Chain
-from settlefl.chain.contract import Phase, SettleFL
-from settlefl.chain.deploy import Deployment, check_deployment
-from settlefl.circuits.prover import Prover
+from settlefl.chain.contract import Phase
+from settlefl.chain.deploy import Deployment
+from settlefl.circuits.manifest import Manifest
 from settlefl.errors import InputError
-from settlefl.roles.follower import RoleContext, Timing
+from settlefl.roles.follower import Timing
 from settlefl.roles.participant import Participant
 from settlefl.roles.store import RoleStore
 
@@ -36,6 +36,7 @@ from .fl.seeds import derive_seed
 from .fl.simulate import Behaviour, local_update
 from .fl.train import TrainConfig
 from .fl.weights import decode, encode, layout_of, state_of
+from .onchain import role_context
 from .service.client import AggregatorClient, ServiceRefused, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -90,19 +91,17 @@ class ParticipantNode:
                 f"the aggregator's job is on chain {job['chain_id']}, but --rpc is chain "
                 f"{self.chain.chain_id}: use an RPC endpoint of the job's chain"
             )
-        prover = Prover(self.build_dir)
-        if job["build"] != prover.params.name:
-            raise InputError(f"the job uses circuit build {job['build']}, but --build is {prover.params.name}")
+        build = Manifest.load(self.build_dir).params.name
+        if job["build"] != build:
+            raise InputError(f"the job uses circuit build {job['build']}, but --build is {build}")
         known = self.store.get("job_id")
         if known is not None and known != job["job_id"]:
             raise InputError(f"this state directory belongs to job {known}, not {job['job_id']}: use another one")
         deployment = Deployment.model_validate(self.client.deployment())
         if deployment.settlefl.lower() != str(job["contract"]).lower():
             raise InputError("the aggregator's deployment record is not for the contract its job names")
-        check_deployment(self.chain, deployment, {prover.params.name: self.build_dir})
         self.job = job
-        settle = SettleFL(self.chain, deployment.settlefl)
-        ctx = RoleContext(self.chain, settle, deployment, settle.sender(self.account), self.store, prover, self.timing)
+        ctx = role_context(self.chain, deployment, self.account, self.build_dir, self.store, self.timing)
         self.role = Participant(ctx, bytes.fromhex(job["job_id"][2:]))
         if not self.store.get("registered"):
             self.client.register(job)

@@ -13,21 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from settlefl.chain.client import Chain
-from settlefl.chain.contract import SettleFL, Variant
-from settlefl.chain.deploy import Deployment, check_deployment
+from settlefl.chain.contract import Variant
 from settlefl.chain.keys import load_account
-from settlefl.circuits.prover import Prover
 from settlefl.crypto import eddsa
 from settlefl.errors import InputError
-from settlefl.files import require_file
 from settlefl.roles.aggregator import Aggregator, JobPlan
-from settlefl.roles.follower import RoleContext, Timing
+from settlefl.roles.follower import Timing
 from settlefl.roles.store import RoleStore
 
 from .adversary import cutting
 from .coordinator import AggregatorNode, FLJob
 from .fl.data import Dataset, SplitSpec, federate, load_dataset
 from .fl.simulate import BEHAVIOURS, Behaviour
+from .onchain import load_deployment, role_context
 from .participant import Outcome, ParticipantNode
 from .service.client import AggregatorClient
 
@@ -71,21 +69,11 @@ def _variant(name: str) -> Variant:
     return variants[name]
 
 
-def _context(rpc: str, key_file: Path, deployment_file: Path, build: Path, store: Path, timing: Timing) -> RoleContext:
-    chain = Chain(rpc)
-    record = require_file(deployment_file, "deployment record", "pass the file `settlefl deploy` wrote")
-    deployment = Deployment.model_validate_json(record.read_text())
-    prover = Prover(build)
-    check_deployment(chain, deployment, {prover.params.name: build})
-    settle = SettleFL(chain, deployment.settlefl)
-    account = load_account(key_file)
-    return RoleContext(chain, settle, deployment, settle.sender(account), RoleStore(store), prover, timing)
-
-
 def aggregator_node(o: AggregatorOptions) -> AggregatorNode:
     o.state.mkdir(parents=True, exist_ok=True)
     timing = Timing(margin=o.margin, respond_delay=0, receipt_grace=o.margin, payout_grace=0)
-    ctx = _context(o.rpc, o.key_file, o.deployment, o.build, o.state / "aggregator.sqlite", timing)
+    ctx = role_context(Chain(o.rpc), load_deployment(o.deployment), load_account(o.key_file), o.build,
+                       RoleStore(o.state / "aggregator.sqlite"), timing)
     plan = JobPlan(
         variant=_variant(o.variant),
         unit_price=o.unit_price,

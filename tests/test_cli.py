@@ -190,3 +190,12 @@ def test_an_aggregator_given_a_deployment_record_that_does_not_exist_fails_in_on
                  str(key), "--deployment", str(tmp_path / "missing.json"), "--build", str(COMMITTED_BUILD),
                  "--state", str(tmp_path / "state"))
     assert_one_error_line(result, "missing.json")
+
+
+@pytest.mark.parametrize("command", ["audit", "watch"])
+def test_a_job_id_that_is_not_32_bytes_of_hex_is_one_line_naming_the_option(command: str, tmp_path: Path) -> None:
+    options = {"audit": ["--contract", "0x" + "00" * 20],
+               "watch": ["--key-file", str(tmp_path / "k.json"), "--deployment", str(tmp_path / "d.json"),
+                         "--receipts", str(tmp_path), "--build", str(COMMITTED_BUILD)]}[command]
+    result = run(command, "--rpc", "http://127.0.0.1:9", "--job", "0x1234", *options)
+    assert_one_error_line(result, "--job '0x1234' is not 32 bytes of hex")
